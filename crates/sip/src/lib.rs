@@ -1,0 +1,10 @@
+//! dialtone-sip: a sans-IO SIP user agent core and thin tokio transports.
+//!
+//! The protocol core (`message`, `transaction`, `digest`, `registration`) never touches a socket, a
+//! thread or a clock: callers feed it `(now, input)` and drain what it wants done. The `transport`
+//! module holds the tokio adapters (UDP, TCP, TLS, WS, WSS); nothing in the core imports it.
+
+pub mod flow;
+pub mod message;
+#[cfg(feature = "tokio")]
+pub mod transport;
