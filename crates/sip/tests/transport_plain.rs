@@ -1,6 +1,11 @@
 //! Real-socket tests of the UDP, TCP and WS adapters against small loopback peers written here.
 //! Every peer binds 127.0.0.1 on an ephemeral port.
 
+// A failed unwrap in a test is the test failing, with the value in the message. The WebSocket
+// accept callbacks have the error type tungstenite dictates.
+#![cfg(feature = "tokio")]
+#![allow(clippy::unwrap_used, clippy::result_large_err)]
+
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -76,9 +76,8 @@ where
                 }
             }
             cmd = cmds.recv() => {
-                let Some(Outgoing { bytes, done }) = cmd else {
-                    return None;
-                };
+                // `None`: every sender was dropped, so the connection closes quietly.
+                let Outgoing { bytes, done } = cmd?;
                 match write(stream, &bytes).await {
                     Ok(()) => {
                         let _ = done.send(Ok(()));

@@ -300,6 +300,9 @@ fn map_handshake_error(
             CertProblem::NotYetValid
         }
         CertificateError::Revoked => CertProblem::Revoked,
+        CertificateError::BadSignature => CertProblem::Other(
+            "its signature does not verify against the authority named as its issuer".to_owned(),
+        ),
         CertificateError::ApplicationVerificationFailure => match &opts.tls {
             TlsTrust::PinnedSha256(pin) => CertProblem::PinMismatch {
                 expected: format_fingerprint(pin),

@@ -91,9 +91,8 @@ async fn run(
                 Err(e) => return Some(TransportError::io(IoOp::Receive, remote, e)),
             },
             cmd = cmds.recv() => {
-                let Some(Outgoing { bytes, done }) = cmd else {
-                    return None;
-                };
+                // `None`: every sender was dropped, so the connection closes quietly.
+                let Outgoing { bytes, done } = cmd?;
                 let result = if bytes.len() > MAX_DATAGRAM {
                     Err(TransportError::MessageTooLarge { transport: TransportKind::Udp, len: bytes.len() })
                 } else {

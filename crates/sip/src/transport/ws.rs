@@ -144,9 +144,8 @@ where
                 }
             }
             cmd = cmds.recv() => {
-                let Some(Outgoing { bytes, done }) = cmd else {
-                    return None;
-                };
+                // `None`: every sender was dropped, so the connection closes quietly.
+                let Outgoing { bytes, done } = cmd?;
                 // SIP is text; a body that is not UTF-8 goes in a binary frame (RFC 7118 §4.2).
                 let msg = match Utf8Bytes::try_from(bytes.clone()) {
                     Ok(text) => Message::Text(text),
