@@ -1,0 +1,1 @@
+//! dialtone-core: the phone.
