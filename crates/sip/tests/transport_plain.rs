@@ -150,6 +150,28 @@ async fn tcp_round_trip_with_messages_split_and_joined_across_writes() {
 }
 
 #[tokio::test]
+async fn sending_never_waits_for_a_receiver_that_lags() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut conn = connect(opts(TransportKind::Tcp, listener.local_addr().unwrap()))
+        .await
+        .unwrap();
+    let (mut peer, _) = listener.accept().await.unwrap();
+    // Far more messages than the event queue holds, while the driver only sends.
+    let flood: Vec<u8> = std::iter::repeat_n(OK, 500).flatten().copied().collect();
+    peer.write_all(&flood).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..20 {
+        timeout(WAIT, conn.sender().send(Bytes::from_static(REGISTER)))
+            .await
+            .expect("send completes while events queue up")
+            .unwrap();
+    }
+    for _ in 0..500 {
+        assert_eq!(next_message(&mut conn).await.0, Bytes::from_static(OK));
+    }
+}
+
+#[tokio::test]
 async fn tcp_answers_a_crlf_ping_with_a_pong_and_sends_its_own_pings() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut o = opts(TransportKind::Tcp, listener.local_addr().unwrap());

@@ -1,7 +1,10 @@
 //! The connection task for byte streams (TCP, and TLS on top of it): frames what arrives into SIP
 //! messages, writes what the senders queue, sends RFC 5626 CRLF pings and answers the peer's.
 
+use std::collections::VecDeque;
 use std::time::Duration;
+
+use bytes::Bytes;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -23,12 +26,14 @@ where
     let (conn, cmds, events) = link.channels();
     tokio::spawn(async move {
         let mut stream = stream;
-        if let Some(reason) = run(&mut stream, link, cmds, &events).await {
+        let reason = run(&mut stream, link, cmds, &events).await;
+        // Best effort: a TLS close_notify or a TCP FIN; the peer may already be gone.
+        let _ = tokio::time::timeout(Duration::from_secs(1), stream.shutdown()).await;
+        drop(stream);
+        if let Some(reason) = reason {
             tracing::debug!(flow = %link.flow, error = %reason, "connection closed");
             let _ = events.send(TransportEvent::Closed(reason)).await;
         }
-        // Best effort: a TLS close_notify or a TCP FIN; the peer may already be gone.
-        let _ = tokio::time::timeout(Duration::from_secs(1), stream.shutdown()).await;
     });
     conn
 }
@@ -47,10 +52,15 @@ where
     let mut framer = StreamFramer::new();
     let mut keepalive = KeepAlive::new(link);
     let mut buf = vec![0u8; READ_CHUNK];
+    // Messages read but not yet taken by the receiver. While any wait, the task stops reading
+    // (back-pressure reaches the peer through TCP) but keeps writing, so a driver busy in
+    // `Sender::send` never deadlocks against a full event queue.
+    let mut inbox: VecDeque<Bytes> = VecDeque::new();
     loop {
         let deadline = keepalive.deadline();
+        let reading = inbox.is_empty();
         tokio::select! {
-            read = stream.read(&mut buf) => {
+            read = stream.read(&mut buf), if reading => {
                 let n = match read {
                     Ok(0) => return Some(TransportError::ClosedByPeer { remote }),
                     Ok(n) => n,
@@ -61,20 +71,32 @@ where
                 loop {
                     match framer.next_frame() {
                         Ok(None) => break,
-                        Ok(Some(Frame::Message(msg))) => {
-                            // A dropped receiver only means nobody listens; keep sending.
-                            let _ = events.send(TransportEvent::Message(msg, remote)).await;
-                        }
+                        Ok(Some(Frame::Message(msg))) => inbox.push_back(msg),
                         Ok(Some(Frame::Ping)) => {
                             if let Err(e) = write(stream, PONG).await {
                                 return Some(TransportError::io(IoOp::Send, remote, e));
                             }
                         }
                         Ok(Some(Frame::Pong)) => {}
-                        Err(e) => return Some(TransportError::Framing(e)),
+                        Err(e) => {
+                            // Hand over what was complete before the bad part, if there is room.
+                            for msg in inbox.drain(..) {
+                                let _ = events.try_send(TransportEvent::Message(msg, remote));
+                            }
+                            return Some(TransportError::Framing(e));
+                        }
                     }
                 }
             }
+            permit = events.reserve(), if !reading => match permit {
+                Ok(permit) => {
+                    if let Some(msg) = inbox.pop_front() {
+                        permit.send(TransportEvent::Message(msg, remote));
+                    }
+                }
+                // Nobody listens any more; senders may still use the connection.
+                Err(_) => inbox.clear(),
+            },
             cmd = cmds.recv() => {
                 // `None`: every sender was dropped, so the connection closes quietly.
                 let Outgoing { bytes, done } = cmd?;
@@ -93,7 +115,8 @@ where
                     return Some(TransportError::io(IoOp::Send, remote, e));
                 }
             }
-            silent_for = silence(deadline) => {
+            // While the receiver lags we are not reading, so silence proves nothing.
+            silent_for = silence(deadline), if reading => {
                 return Some(TransportError::DeadConnection { remote, silent_for });
             }
         }

@@ -81,7 +81,14 @@ async fn run(
                     let datagram = buf.get(..n).unwrap_or_default();
                     if is_plausible_sip_datagram(datagram) {
                         let msg = Bytes::copy_from_slice(datagram);
-                        let _ = events.send(TransportEvent::Message(msg, from)).await;
+                        // Never wait for the receiver here: a driver busy in `Sender::send`
+                        // would deadlock. A lagging receiver loses datagrams, as a full socket
+                        // buffer would; transactions retransmit over UDP.
+                        if let Err(mpsc::error::TrySendError::Full(_)) =
+                            events.try_send(TransportEvent::Message(msg, from))
+                        {
+                            tracing::debug!(%from, "receiver lags: dropped a datagram");
+                        }
                     } else {
                         tracing::trace!(%from, len = n, "dropped a datagram that is not SIP");
                     }

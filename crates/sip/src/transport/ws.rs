@@ -3,6 +3,7 @@
 //! The TLS under WSS is opened by [`super::tls`] before the upgrade, so trust handling is shared.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -21,6 +22,8 @@ use super::{
 };
 
 const SUBPROTOCOL: &str = "sip";
+/// A write that cannot finish in this time means the peer stopped reading.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The URL requested for the upgrade: `ws(s)://server_name:port/path`.
 fn url(opts: &ConnectOptions, scheme: &str) -> String {
@@ -102,11 +105,13 @@ where
     let (conn, cmds, events) = link.channels();
     tokio::spawn(async move {
         let mut ws = ws;
-        if let Some(reason) = run(&mut ws, link, cmds, &events).await {
+        let reason = run(&mut ws, link, cmds, &events).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
+        drop(ws);
+        if let Some(reason) = reason {
             tracing::debug!(flow = %link.flow, error = %reason, "WebSocket closed");
             let _ = events.send(TransportEvent::Closed(reason)).await;
         }
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), ws.close(None)).await;
     });
     conn
 }
@@ -122,10 +127,14 @@ where
 {
     let remote = link.flow.remote;
     let mut keepalive = KeepAlive::new(link);
+    // A message read but not yet taken by the receiver: until it is, the task stops reading but
+    // keeps writing, so a driver busy in `Sender::send` never deadlocks against a full queue.
+    let mut pending: Option<Bytes> = None;
     loop {
         let deadline = keepalive.deadline();
+        let reading = pending.is_none();
         tokio::select! {
-            frame = ws.next() => {
+            frame = ws.next(), if reading => {
                 keepalive.heard();
                 let payload = match frame {
                     None | Some(Ok(Message::Close(_))) => {
@@ -138,9 +147,16 @@ where
                     Some(Ok(_)) => continue,
                 };
                 if is_plausible_sip_datagram(&payload) {
-                    let _ = events.send(TransportEvent::Message(payload, remote)).await;
+                    pending = Some(payload);
                 } else {
                     tracing::trace!(%remote, len = payload.len(), "dropped a WebSocket frame that is not SIP");
+                }
+            }
+            permit = events.reserve(), if !reading => {
+                let msg = pending.take();
+                // An error means nobody listens any more; senders may still use the connection.
+                if let (Ok(permit), Some(msg)) = (permit, msg) {
+                    permit.send(TransportEvent::Message(msg, remote));
                 }
             }
             cmd = cmds.recv() => {
@@ -151,7 +167,7 @@ where
                     Ok(text) => Message::Text(text),
                     Err(_) => Message::Binary(bytes),
                 };
-                match ws.send(msg).await {
+                match send(ws, msg).await {
                     Ok(()) => {
                         let _ = done.send(Ok(()));
                     }
@@ -167,14 +183,29 @@ where
                 }
             }
             () = keepalive.ping_due() => {
-                if let Err(e) = ws.send(Message::Ping(Bytes::new())).await {
+                if let Err(e) = send(ws, Message::Ping(Bytes::new())).await {
                     return Some(ws_error(e, link));
                 }
             }
-            silent_for = silence(deadline) => {
+            // While the receiver lags we are not reading, so silence proves nothing.
+            silent_for = silence(deadline), if reading => {
                 return Some(TransportError::DeadConnection { remote, silent_for });
             }
         }
+    }
+}
+
+/// Sends one frame; a send that cannot finish in time means the peer stopped reading.
+async fn send<S>(ws: &mut WebSocketStream<S>, msg: Message) -> Result<(), tungstenite::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    match tokio::time::timeout(WRITE_TIMEOUT, ws.send(msg)).await {
+        Ok(result) => result,
+        Err(_) => Err(tungstenite::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the peer stopped reading",
+        ))),
     }
 }
 
