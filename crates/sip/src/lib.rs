@@ -6,5 +6,6 @@
 
 pub mod flow;
 pub mod message;
+pub mod transaction;
 #[cfg(feature = "tokio")]
 pub mod transport;
