@@ -104,14 +104,14 @@ fn verifier(trust: &TlsTrust) -> Result<Arc<dyn ServerCertVerifier>, TransportEr
             Ok(Arc::new(v))
         }
         TlsTrust::CaFile(path) => {
-            let roots = load_roots(path)?;
-            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+            let (roots, listed) = load_roots(path)?;
+            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
                 .build()
-                .map(|v| v as Arc<dyn ServerCertVerifier>)
                 .map_err(|e| TransportError::CaFile {
                     path: path.clone(),
                     detail: e.to_string(),
-                })
+                })?;
+            Ok(Arc::new(CaFile { webpki, listed }))
         }
         TlsTrust::PinnedSha256(pin) => Ok(Arc::new(Pinned {
             pin: *pin,
@@ -120,7 +120,8 @@ fn verifier(trust: &TlsTrust) -> Result<Arc<dyn ServerCertVerifier>, TransportEr
     }
 }
 
-fn load_roots(path: &Path) -> Result<RootCertStore, TransportError> {
+/// The CA file's certificates as roots, and the fingerprints of every certificate in it.
+fn load_roots(path: &Path) -> Result<(RootCertStore, Vec<[u8; 32]>), TransportError> {
     let ca_error = |detail: String| TransportError::CaFile {
         path: path.to_owned(),
         detail,
@@ -132,6 +133,7 @@ fn load_roots(path: &Path) -> Result<RootCertStore, TransportError> {
     if certs.is_empty() {
         return Err(ca_error("it holds no PEM certificate".to_owned()));
     }
+    let listed = certs.iter().map(|c| fingerprint_sha256(c)).collect();
     let mut roots = RootCertStore::empty();
     let (_, rejected) = roots.add_parsable_certificates(certs);
     if roots.is_empty() {
@@ -139,7 +141,64 @@ fn load_roots(path: &Path) -> Result<RootCertStore, TransportError> {
             "none of its {rejected} certificates could be used"
         )));
     }
-    Ok(roots)
+    Ok((roots, listed))
+}
+
+/// Verifies against the CA file's roots; also accepts a server certificate that is itself in the
+/// file (after the name check). A self-signed PBX certificate made with `openssl req -x509` is
+/// marked as a CA, which WebPKI refuses as a server certificate ("CA used as end entity"), yet a
+/// user who gives that very certificate as `--tls-ca` has trusted it explicitly.
+#[derive(Debug)]
+struct CaFile {
+    webpki: Arc<WebPkiServerVerifier>,
+    listed: Vec<[u8; 32]>,
+}
+
+impl ServerCertVerifier for CaFile {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verdict = self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        if verdict.is_ok() || !self.listed.contains(&fingerprint_sha256(end_entity)) {
+            return verdict;
+        }
+        let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+        rustls::client::verify_server_name(&parsed, server_name)?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
 }
 
 /// Accepts exactly one leaf certificate, by SHA-256; handshake signatures are still verified with
@@ -309,6 +368,9 @@ fn map_handshake_error(
             },
             _ => CertProblem::Other(cert_error.to_string()),
         },
+        // `openssl req -x509` certificates are CAs; WebPKI names the problem in its own terms.
+        // To the user it is a self-signed certificate nobody vouched for.
+        other if format!("{other:?}").contains("CaUsedAsEndEntity") => CertProblem::UnknownIssuer,
         other => CertProblem::Other(other.to_string()),
     };
     TransportError::Certificate {
