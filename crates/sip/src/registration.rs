@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
+use crate::auth_policy;
 use crate::digest::{self, Credentials, DigestClient};
 use crate::flow::TransportKind;
 use crate::message::{HeaderName, Method, NameAddr, SipMessage, SipUri};
@@ -116,6 +117,11 @@ pub struct Registration {
     answered_nonce: Option<String>,
     /// Silent retries after `stale=true` in this attempt (one is allowed; a loop is a fault).
     stale_retries: u32,
+    /// The registrar's realm: configured, or learnt from the challenge that led to our first
+    /// successful registration. Other realms get no answer (see [`crate::auth_policy`]).
+    realm: Option<String>,
+    /// The realm of the challenge answered in the attempt under way.
+    answered_realm: Option<String>,
     failures: u32,
     timer: Option<(Instant, Timer)>,
     /// The REGISTER in flight, kept to build its authenticated retry.
@@ -140,11 +146,13 @@ impl Registration {
             cseq: 0,
             expires: config.expires,
             auth: DigestClient::new(config.credentials.clone()),
+            realm: config.credentials.realm.clone(),
             config,
             contact: None,
             state: RegistrationState::Idle,
             answered_nonce: None,
             stale_retries: 0,
+            answered_realm: None,
             failures: 0,
             timer: None,
             pending: None,
@@ -154,6 +162,11 @@ impl Registration {
 
     pub fn state(&self) -> RegistrationState {
         self.state
+    }
+
+    /// The registrar's realm, once known: later requests answer challenges of this realm only.
+    pub fn realm(&self) -> Option<&str> {
+        self.realm.as_deref()
     }
 
     /// Registers (or re-registers at once) with the given contact address. Called when the
@@ -289,6 +302,9 @@ impl Registration {
     fn on_success(&mut self, now: Instant, response: &SipMessage) {
         self.failures = 0;
         self.answered_nonce = None;
+        if let Some(realm) = self.answered_realm.take() {
+            self.realm.get_or_insert(realm);
+        }
         let expires = self.granted_expires(response).unwrap_or(self.expires);
         if expires == 0 {
             // The registrar removed our binding although we asked for one: treat as a failure.
@@ -327,6 +343,14 @@ impl Registration {
             self.fail(FailureKind::ChallengeRefused, response.status(), why);
             return;
         };
+        if let Err(refusal) = auth_policy::may_answer(&request, &challenge, self.realm.as_deref()) {
+            self.fail(
+                FailureKind::ChallengeRefused,
+                response.status(),
+                refusal.to_string(),
+            );
+            return;
+        }
         let repeated = self.answered_nonce.as_deref() == Some(challenge.nonce.as_str());
         let stale_retry =
             self.answered_nonce.is_some() && challenge.stale && self.stale_retries == 0;
@@ -352,6 +376,7 @@ impl Registration {
                     0
                 };
                 self.answered_nonce = Some(challenge.nonce.clone());
+                self.answered_realm = Some(challenge.realm.clone());
                 let mut retry = request;
                 retry.headers.remove(&HeaderName::AUTHORIZATION);
                 retry.headers.remove(&HeaderName::PROXY_AUTHORIZATION);
