@@ -19,6 +19,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo build -p dialtone-cli (the integration tests drive the real binary)"
+cargo build -p dialtone-cli --locked
 echo "== cargo nextest run"
 cargo nextest run --workspace --locked --profile ci
 echo "== all tests passed in $(( $(date +%s) - started )) s"

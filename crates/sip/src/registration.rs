@@ -129,8 +129,9 @@ pub struct Registration {
     outputs: std::collections::VecDeque<RegistrationOutput>,
 }
 
-/// Minimum margin before expiry at which a binding is refreshed.
+/// How early before expiry a binding is refreshed, at least and at most (seconds).
 const MIN_REFRESH_MARGIN: u32 = 5;
+const MAX_REFRESH_MARGIN: u32 = 60;
 /// Upper bound on the failure back-off.
 const MAX_BACKOFF: Duration = Duration::from_secs(120);
 
@@ -318,11 +319,13 @@ impl Registration {
             return;
         }
         self.state = RegistrationState::Registered;
+        // Refresh 10 % of the lifetime before it ends, between 5 s and 60 s early (half the
+        // lifetime for very short ones), so a slow answer still lands before expiry.
         let margin = (expires / 10)
-            .clamp(MIN_REFRESH_MARGIN, 60)
+            .clamp(MIN_REFRESH_MARGIN, MAX_REFRESH_MARGIN)
             .min(expires / 2);
-        let refresh_in = Duration::from_secs(u64::from(expires - margin.max(expires.min(1))));
-        self.timer = Some((now + refresh_in.max(Duration::from_secs(1)), Timer::Refresh));
+        let refresh_in = Duration::from_secs(u64::from((expires - margin).max(1)));
+        self.timer = Some((now + refresh_in, Timer::Refresh));
         self.event(RegistrationEvent::Registered {
             expires,
             contact: self.contact_uri(),
