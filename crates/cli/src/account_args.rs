@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use dialtone_core::{PhoneError, SipAccount, SipAccountInput};
+use dialtone_core::{PhoneError, ResultCode, SipAccount, SipAccountInput};
 use dialtone_sip::secret::Secret;
 
 /// The environment variable holding the SIP password.
@@ -44,6 +44,22 @@ pub struct AccountArgs {
 impl AccountArgs {
     /// Checks the flags and the password variable into an account.
     pub fn account(&self) -> Result<SipAccount, PhoneError> {
+        let missing = |what: &str| {
+            PhoneError::new(
+                ResultCode::RegistryFailed,
+                format!("No account given: add {what}."),
+            )
+        };
+        if self.user.as_deref().is_none_or(|u| u.trim().is_empty()) {
+            return Err(missing("--user USER (the extension, e.g. 1000)"));
+        }
+        if self
+            .registrar
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+        {
+            return Err(missing("--registrar sip:HOST[:PORT]"));
+        }
         let input = SipAccountInput {
             user: self.user.clone().unwrap_or_default(),
             registrar: self.registrar.clone().unwrap_or_default(),
