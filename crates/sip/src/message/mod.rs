@@ -11,6 +11,7 @@ mod params;
 mod parse;
 mod typed;
 mod uri;
+mod validate;
 
 use std::fmt::Write as _;
 
@@ -22,6 +23,7 @@ pub use params::Params;
 pub use parse::ParseError;
 pub use typed::{CSeq, NameAddr, Via};
 pub use uri::{Host, Scheme, SipUri};
+pub use validate::{RejectCause, Rejection, UaPolicy, Verdict};
 
 /// The first line of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +86,56 @@ impl SipMessage {
             }
         }
         response
+    }
+
+    /// The response a UAS sends to refuse a request it could not accept, built from the raw
+    /// bytes so that it works even when the start line did not parse (RFC 4475 §3.1.2.8-10:
+    /// the headers are fine, only the Request-Line is not). `None` when the headers needed to
+    /// address a response (Via, From, To, Call-ID, CSeq) cannot be found, or for an ACK, or
+    /// when the bytes are a response: then the message is dropped.
+    pub fn error_response(bytes: &[u8], rejection: &Rejection) -> Option<SipMessage> {
+        let request = parse::parse_headers_leniently(bytes)?;
+        let cseq = request.get(HeaderName::CSEQ)?;
+        if cseq.split_whitespace().nth(1) == Some("ACK") {
+            return None;
+        }
+        let mut response = SipMessage::response(rejection.status, rejection.reason);
+        for name in [
+            HeaderName::VIA,
+            HeaderName::FROM,
+            HeaderName::TO,
+            HeaderName::CALL_ID,
+            HeaderName::CSEQ,
+        ] {
+            let mut any = false;
+            for value in request.get_all(name.clone()) {
+                response.headers.push(name.clone(), value);
+                any = true;
+            }
+            if !any {
+                return None;
+            }
+        }
+        match &rejection.cause {
+            RejectCause::UnsupportedExtensions(tags) => {
+                response
+                    .headers
+                    .push(HeaderName::new("Unsupported"), tags.join(", "));
+            }
+            RejectCause::Malformed(error) => {
+                // RFC 3261 §21.4.1: the reason phrase should say what was wrong; a Warning
+                // (399, miscellaneous) carries the detail without changing the phrase.
+                let detail = error.to_string().replace(['"', '\\'], "'");
+                response.headers.push(
+                    HeaderName::new("Warning"),
+                    format!("399 dialtone \"{detail}\""),
+                );
+            }
+            RejectCause::MethodNotImplemented(_)
+            | RejectCause::UnsupportedMediaType(_)
+            | RejectCause::NotAcceptable { .. } => {}
+        }
+        Some(response)
     }
 
     pub fn is_request(&self) -> bool {

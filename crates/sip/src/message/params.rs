@@ -10,22 +10,42 @@ pub struct Params {
 }
 
 impl Params {
-    /// Parses `;a=1;b;c="x;y"` (the leading `;` optional). Empty names are an error.
+    /// Parses `;a=1;b;c="x;y"` (the leading `;` optional, LWS around `;` and `=` allowed).
+    /// Empty parameters (`;;`), empty values (`a=`) and unterminated quoted values are errors:
+    /// RFC 3261 has no production for them (RFC 4475 §3.1.2.1).
     pub fn parse(text: &str) -> Result<Params, &'static str> {
         let mut params = Params::default();
-        for part in split_params(text) {
+        let text = text.trim();
+        let text = text.strip_prefix(';').unwrap_or(text);
+        if text.trim().is_empty() {
+            return Ok(params);
+        }
+        for part in split_params(text)? {
             let part = part.trim();
             if part.is_empty() {
-                continue;
+                return Err("empty parameter");
             }
             let (name, value) = match part.split_once('=') {
-                Some((n, v)) => (n.trim(), Some(v.trim().to_owned())),
+                Some((n, v)) => (n.trim(), Some(v.trim())),
                 None => (part, None),
             };
             if name.is_empty() || !name.chars().all(is_param_char) {
                 return Err("malformed parameter name");
             }
-            params.list.push((name.to_owned(), value));
+            if let Some(value) = value {
+                if value.is_empty() {
+                    return Err("parameter with '=' but no value");
+                }
+                if value.starts_with('"') && !is_quoted_string(value) {
+                    return Err("malformed quoted parameter value");
+                }
+                if !value.starts_with('"') && value.chars().any(|c| c.is_whitespace() || c == '"') {
+                    return Err("whitespace or quote inside a parameter value");
+                }
+            }
+            params
+                .list
+                .push((name.to_owned(), value.map(str::to_owned)));
         }
         Ok(params)
     }
@@ -91,8 +111,8 @@ fn is_param_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-.!%*_+`'~[]/:&$".contains(c)
 }
 
-/// Splits on `;` outside quoted strings.
-fn split_params(text: &str) -> Vec<&str> {
+/// Splits on `;` outside quoted strings; an unterminated quoted string is an error.
+fn split_params(text: &str) -> Result<Vec<&str>, &'static str> {
     let mut parts = Vec::new();
     let (mut start, mut in_quotes, mut escaped) = (0, false, false);
     for (i, c) in text.char_indices() {
@@ -104,12 +124,32 @@ fn split_params(text: &str) -> Vec<&str> {
             '\\' if in_quotes => escaped = true,
             '"' => in_quotes = !in_quotes,
             ';' if !in_quotes => {
-                parts.push(&text[start..i]);
+                parts.push(text.get(start..i).unwrap_or_default());
                 start = i + 1;
             }
             _ => {}
         }
     }
-    parts.push(&text[start..]);
-    parts
+    if in_quotes {
+        return Err("unterminated quoted string");
+    }
+    parts.push(text.get(start..).unwrap_or_default());
+    Ok(parts)
+}
+
+/// True when `text` is exactly one RFC 3261 quoted-string (quotes at both ends, escapes paired).
+pub(crate) fn is_quoted_string(text: &str) -> bool {
+    let Some(inner) = text.strip_prefix('"') else {
+        return false;
+    };
+    let mut escaped = false;
+    for (i, c) in inner.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return i + 1 == inner.len(),
+            _ => {}
+        }
+    }
+    false
 }

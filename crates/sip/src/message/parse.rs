@@ -32,6 +32,32 @@ pub enum ParseError {
     DuplicateHeader(&'static str),
     #[error("Content-Length says {declared} bytes but only {available} follow")]
     Truncated { declared: usize, available: usize },
+    #[error("the Request-URI scheme {0:?} is not supported")]
+    UnsupportedUriScheme(String),
+    #[error("the CSeq method {cseq:?} does not match the request method {method:?}")]
+    CSeqMethodMismatch { method: String, cseq: String },
+}
+
+impl ParseError {
+    /// The status a UAS answers a request with when it is refused for this reason
+    /// (RFC 3261 §8.2: 505 for the version, 416 for the URI scheme, 400 for everything else).
+    /// Responses that fail are never answered; they are dropped (RFC 3261 §18.1.2).
+    pub fn status_code(&self) -> u16 {
+        match self {
+            ParseError::BadVersion(_) => 505,
+            ParseError::UnsupportedUriScheme(_) => 416,
+            _ => 400,
+        }
+    }
+
+    /// The reason phrase to go with [`ParseError::status_code`].
+    pub fn reason_phrase(&self) -> &'static str {
+        match self.status_code() {
+            505 => "Version Not Supported",
+            416 => "Unsupported URI Scheme",
+            _ => "Bad Request",
+        }
+    }
 }
 
 /// Headers larger than this are refused rather than parsed (a datagram is at most 64 KiB anyway).
@@ -84,6 +110,26 @@ pub(super) fn parse_message(bytes: &[u8]) -> Result<SipMessage, ParseError> {
     })
 }
 
+/// The header lines of `bytes`, skipping the start line and any line that does not parse:
+/// enough to address an error response to a request whose start line is malformed.
+pub(super) fn parse_headers_leniently(bytes: &[u8]) -> Option<Headers> {
+    let start = bytes.iter().position(|b| *b != b'\r' && *b != b'\n')?;
+    let bytes = bytes.get(start..)?;
+    let (head_len, _) = find_header_end(bytes)?;
+    let head = std::str::from_utf8(bytes.get(..head_len.min(MAX_HEADER_BYTES))?).ok()?;
+    let mut headers = Headers::default();
+    for line in unfold(head).skip(1) {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let name = name.trim_end_matches([' ', '\t']);
+        if !name.is_empty() && name.bytes().all(is_token_byte) {
+            headers.push(HeaderName::new(name), value.trim_matches([' ', '\t']));
+        }
+    }
+    Some(headers)
+}
+
 /// Length of the header section and where the body starts. Accepts bare LF line ends too,
 /// as many stacks do, since rejecting them helps nobody.
 fn find_header_end(bytes: &[u8]) -> Option<(usize, usize)> {
@@ -104,12 +150,15 @@ fn find_header_end(bytes: &[u8]) -> Option<(usize, usize)> {
 
 /// Splits the header section into logical lines, joining folded continuation lines
 /// (RFC 3261 §7.3.1: a line starting with whitespace continues the previous one).
-fn unfold(head: &str) -> impl Iterator<Item = String> + '_ {
+fn unfold(head: &str) -> impl Iterator<Item = String> {
     let mut logical: Vec<String> = Vec::new();
     for raw in head.split('\n') {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
+        // The start line cannot be continued: a line that starts with whitespace right after
+        // it is kept as its own (malformed) header line and refused below.
+        let can_fold = logical.len() > 1;
         match logical.last_mut() {
-            Some(previous) if line.starts_with([' ', '\t']) && !previous.is_empty() => {
+            Some(previous) if line.starts_with([' ', '\t']) && !previous.is_empty() && can_fold => {
                 previous.push(' ');
                 previous.push_str(line.trim_start_matches([' ', '\t']));
             }
@@ -120,7 +169,11 @@ fn unfold(head: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 fn parse_start_line(line: &str) -> Result<StartLine, ParseError> {
-    if let Some(rest) = line.strip_prefix("SIP/") {
+    // SIP-Version is case-insensitive on receipt (RFC 3261 §7.1), though always sent upper-case.
+    let is_response = line
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("SIP/"));
+    if let Some(rest) = line.get(4..).filter(|_| is_response) {
         let mut parts = rest.splitn(3, ' ');
         let version = parts.next().unwrap_or_default();
         if version != "2.0" {
@@ -151,7 +204,8 @@ fn parse_start_line(line: &str) -> Result<StartLine, ParseError> {
     if method.is_empty() || !method.bytes().all(is_token_byte) {
         return Err(ParseError::BadStartLine("malformed method"));
     }
-    if uri.is_empty() || !uri.contains(':') || uri.chars().any(|c| c.is_control()) {
+    if uri.is_empty() || !uri.contains(':') || uri.chars().any(|c| c.is_control() || !c.is_ascii())
+    {
         return Err(ParseError::BadStartLine("malformed Request-URI"));
     }
     if !version.eq_ignore_ascii_case("SIP/2.0") {
@@ -166,9 +220,17 @@ fn parse_start_line(line: &str) -> Result<StartLine, ParseError> {
 fn content_length(headers: &Headers) -> Result<Option<usize>, ParseError> {
     let mut declared = None;
     for value in headers.get_all(HeaderName::CONTENT_LENGTH) {
-        let n: usize = value.trim().parse().map_err(|_| ParseError::BadHeader {
+        let value = value.trim();
+        // 1*DIGIT only: `parse` alone would take "+5", and "-999" must be refused (RFC 4475 §3.1.2.3).
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ParseError::BadHeader {
+                name: "Content-Length",
+                why: "not a number",
+            });
+        }
+        let n: usize = value.parse().map_err(|_| ParseError::BadHeader {
             name: "Content-Length",
-            why: "not a number",
+            why: "too large",
         })?;
         if declared.is_some_and(|d| d != n) {
             return Err(ParseError::DuplicateHeader("Content-Length"));

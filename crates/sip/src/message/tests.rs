@@ -140,8 +140,70 @@ mod properties {
                 let _ = msg.cseq();
                 let _ = msg.from();
                 let _ = msg.contacts();
-                let _ = msg.to_bytes();
+                let _ = (msg.validate(), msg.max_forwards(), msg.to_bytes());
             }
+            let _ = Verdict::of(&bytes, &UaPolicy::default());
+        }
+
+        /// Messages built through the API print, parse back to the same headers and body, and
+        /// print identically again.
+        #[test]
+        fn print_parse_print_is_stable_for_generated_messages(
+            request in any::<bool>(),
+            method in "[A-Z]{3,9}",
+            code in 100u16..700,
+            reason in "[ -~]{0,20}",
+            user in "[a-z0-9._~-]{1,10}",
+            host in "[a-z][a-z0-9-]{0,8}(\\.[a-z]{2,5}){0,2}",
+            headers in proptest::collection::vec(
+                ("[A-Za-z][A-Za-z0-9!%*_+`'~.-]{0,14}", "[!-~]([ -~]{0,30}[!-~])?"),
+                0..12,
+            ),
+            body in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let mut msg = if request {
+                SipMessage::request(Method::from_token(&method), format!("sip:{user}@{host}"))
+            } else {
+                SipMessage::response(code, reason.trim_start())
+            };
+            for (name, value) in &headers {
+                msg.headers.push(HeaderName::new(name), value.as_str());
+            }
+            msg.body = bytes::Bytes::from(body);
+            let printed = msg.to_bytes();
+            let parsed = SipMessage::parse(&printed);
+            prop_assert!(parsed.is_ok(), "{:?} on {:?}", parsed, printed);
+            let parsed = parsed.expect("checked");
+            prop_assert_eq!(&parsed.start, &msg.start);
+            prop_assert_eq!(&parsed.body, &msg.body);
+            let not_length = |(n, _): &(&HeaderName, &str)| **n != HeaderName::CONTENT_LENGTH;
+            let sent: Vec<_> = msg.headers.iter().filter(not_length).collect();
+            let got: Vec<_> = parsed.headers.iter().filter(not_length).collect();
+            prop_assert_eq!(got, sent);
+            prop_assert_eq!(parsed.to_bytes(), printed);
+        }
+
+        /// SIP URIs built from parts print and parse back to the same value, IPv6 included.
+        #[test]
+        fn sip_uris_print_parse_round_trip(
+            user in proptest::option::of("[a-zA-Z0-9&=+$,;?/_.!~*'()-]{1,12}"),
+            v6 in any::<[u16; 8]>(),
+            use_v6 in any::<bool>(),
+            port in proptest::option::of(any::<u16>()),
+            params in proptest::collection::vec(("[a-z][a-z0-9-]{0,6}", proptest::option::of("[a-zA-Z0-9.!~*_-]{1,8}")), 0..4),
+        ) {
+            let host = if use_v6 {
+                Host::Ip(std::net::IpAddr::V6(std::net::Ipv6Addr::from(v6)))
+            } else {
+                Host::Name("example.com".into())
+            };
+            let mut uri = SipUri::new(Scheme::Sip, user.as_deref(), host, port);
+            for (name, value) in &params {
+                uri.params.set(name, value.as_deref());
+            }
+            let printed = uri.to_string();
+            let parsed = SipUri::parse(&printed);
+            prop_assert_eq!(parsed, Ok(uri), "{}", printed);
         }
 
         #[test]
@@ -151,8 +213,11 @@ mod properties {
             bytes[at] = byte;
             if let Ok(msg) = SipMessage::parse(&bytes) {
                 let _ = (msg.vias(), msg.cseq(), msg.from(), msg.to(), msg.contacts());
-                let reparsed = SipMessage::parse(&msg.to_bytes());
+                let printed = msg.to_bytes();
+                let reparsed = SipMessage::parse(&printed);
                 prop_assert!(reparsed.is_ok());
+                prop_assert_eq!(reparsed.expect("checked").to_bytes(), printed);
+                let _ = (msg.validate(), msg.verdict(&UaPolicy::default()));
             }
         }
     }

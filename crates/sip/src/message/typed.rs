@@ -1,11 +1,13 @@
 //! Typed views of the headers the user agent acts on: Via, CSeq, From/To/Contact (name-addr).
 
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
 
 use super::method::Method;
 use super::params::Params;
+use super::parse::is_token_byte;
 use super::parse::ParseError;
-use super::uri::{split_host_port, Host, SipUri};
+use super::uri::{parse_ipv6, split_host_port, uri_scheme, Host, SipUri};
 use crate::flow::TransportKind;
 
 /// One Via value: `SIP/2.0/UDP host:port;branch=z9hG4bK…;rport`.
@@ -52,8 +54,12 @@ impl Via {
             return Err(bad("malformed transport"));
         }
         let sent = sent.trim();
-        let (hostport, params) = match sent.split_once(';') {
-            Some((hp, p)) => (hp, Params::parse(p).map_err(bad)?),
+        // Params::parse takes the text with its leading ';' so that ";;" stays an empty parameter.
+        let (hostport, params) = match sent.find(';') {
+            Some(at) => (
+                sent.get(..at).unwrap_or_default(),
+                Params::parse(sent.get(at..).unwrap_or_default()).map_err(bad)?,
+            ),
             None => (sent, Params::default()),
         };
         // A comment may follow sent-by (RFC 3261 §25.1: via-extension); ignore it.
@@ -73,6 +79,34 @@ impl Via {
 
     pub fn transport_kind(&self) -> Option<TransportKind> {
         TransportKind::from_token(&self.transport)
+    }
+
+    /// The `received` parameter as an address. RFC 3261 writes an IPv6 value bare, but RFC 5118
+    /// §4.5 asks receivers to accept it in brackets as well, since implementations send both.
+    /// `None` when absent; `Some(Err)` when present but not an address.
+    pub fn received(&self) -> Option<Result<IpAddr, ParseError>> {
+        let value = self.params.value("received")?;
+        let bad = ParseError::BadHeader {
+            name: "Via",
+            why: "received is not an IP address",
+        };
+        let bare = value
+            .strip_prefix('[')
+            .and_then(|v| v.strip_suffix(']'))
+            .unwrap_or(value);
+        Some(match bare.parse::<Ipv4Addr>() {
+            Ok(v4) => Ok(IpAddr::V4(v4)),
+            Err(_) => parse_ipv6(bare).map(IpAddr::V6).ok_or(bad),
+        })
+    }
+
+    /// The `rport` parameter: `Some(None)` when present without a value (a request asking for
+    /// it), `Some(Some(port))` when filled in, `None` when absent or not a port number.
+    pub fn rport(&self) -> Option<Option<u16>> {
+        match self.params.get("rport")? {
+            None => Some(None),
+            Some(port) => port.parse().ok().map(Some),
+        }
     }
 }
 
@@ -101,6 +135,12 @@ impl CSeq {
         let method = words.next().ok_or(bad("no method"))?;
         if words.next().is_some() {
             return Err(bad("extra text after the method"));
+        }
+        if !method.bytes().all(is_token_byte) {
+            return Err(bad("the method is not a token"));
+        }
+        if !seq.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("sequence number is not a number"));
         }
         // RFC 3261 §8.1.1.5: less than 2**31.
         let seq: u32 = seq
@@ -148,51 +188,69 @@ impl NameAddr {
             why,
         };
         let text = text.trim();
-        let (display, after_display) = if let Some(quoted) = text.strip_prefix('"') {
+        let (display, rest) = if let Some(quoted) = text.strip_prefix('"') {
             let end = closing_quote(quoted).ok_or(bad("unterminated quoted display name"))?;
-            (
-                Some(unescape(&quoted[..end])),
-                quoted[end + 1..].trim_start(),
-            )
+            let after = quoted.get(end + 1..).unwrap_or_default().trim_start();
+            if !after.starts_with('<') {
+                return Err(bad("display name without <URI>"));
+            }
+            (Some(unescape(quoted.get(..end).unwrap_or_default())), after)
+        } else if let Some(open) = text.find('<') {
+            let name = text.get(..open).unwrap_or_default().trim();
+            // An unquoted display name is `*(token LWS)` (RFC 3261 §25.1): "Bell, Alexander"
+            // needs quotes (RFC 4475 §3.1.2.15).
+            if !name
+                .split([' ', '\t'])
+                .all(|word| word.bytes().all(is_token_byte))
+            {
+                return Err(bad(
+                    "unquoted display name with characters a token cannot have",
+                ));
+            }
+            let name = (!name.is_empty()).then(|| name.to_owned());
+            (name, text.get(open..).unwrap_or_default())
         } else {
-            match text.find('<') {
-                Some(open) => {
-                    let name = text[..open].trim();
-                    (
-                        if name.is_empty() {
-                            None
-                        } else {
-                            Some(name.to_owned())
-                        },
-                        &text[open..],
-                    )
-                }
-                None => (None, text),
-            }
+            (None, text)
         };
-        if let Some(inner) = after_display.strip_prefix('<') {
+        if let Some(inner) = rest.strip_prefix('<') {
             let close = inner.find('>').ok_or(bad("unterminated <URI>"))?;
-            let uri = inner[..close].trim();
-            let params = Params::parse(&inner[close + 1..]).map_err(bad)?;
-            if uri.is_empty() {
-                return Err(bad("empty URI"));
+            let uri = inner.get(..close).unwrap_or_default();
+            // LAQUOT/RAQUOT put no whitespace inside the brackets (RFC 4475 §3.1.2.14).
+            if uri.contains(char::is_whitespace) {
+                return Err(bad("whitespace inside <URI>"));
             }
+            if uri_scheme(uri).is_none() {
+                return Err(bad("the URI has no scheme"));
+            }
+            let after = inner.get(close + 1..).unwrap_or_default().trim_start();
+            if !after.is_empty() && !after.starts_with(';') {
+                return Err(bad("text after <URI> that is not a parameter"));
+            }
+            let params = Params::parse(after).map_err(bad)?;
             return Ok(NameAddr {
                 display,
                 uri: uri.to_owned(),
                 params,
             });
         }
-        if display.is_some() {
-            return Err(bad("display name without <URI>"));
-        }
         // addr-spec form: everything after the first ';' is header parameters (RFC 3261 §20.10).
-        let (uri, params) = match text.split_once(';') {
-            Some((u, p)) => (u.trim(), Params::parse(p).map_err(bad)?),
+        let (uri, params) = match text.find(';') {
+            Some(at) => (
+                text.get(..at).unwrap_or_default().trim(),
+                Params::parse(text.get(at..).unwrap_or_default()).map_err(bad)?,
+            ),
             None => (text, Params::default()),
         };
         if uri.is_empty() || uri.contains(char::is_whitespace) {
             return Err(bad("malformed URI"));
+        }
+        // RFC 3261 §20: a URI holding a comma, question mark or semicolon must be enclosed in
+        // <>; without them the '?' headers cannot be told apart (RFC 4475 §3.1.2.13).
+        if uri.contains(['?', ',', '<', '>', '"']) {
+            return Err(bad("a URI with headers or commas must be enclosed in <>"));
+        }
+        if uri_scheme(uri).is_none() {
+            return Err(bad("the URI has no scheme"));
         }
         Ok(NameAddr {
             display: None,

@@ -25,10 +25,9 @@ impl Host {
             let inner = inner
                 .strip_suffix(']')
                 .ok_or(ParseError::BadUri("unterminated IPv6 reference"))?;
-            let ip: Ipv6Addr = inner
-                .parse()
-                .map_err(|_| ParseError::BadUri("malformed IPv6 reference"))?;
-            return Ok(Host::Ip(IpAddr::V6(ip)));
+            return parse_ipv6(inner)
+                .map(|ip| Host::Ip(IpAddr::V6(ip)))
+                .ok_or(ParseError::BadUri("malformed IPv6 reference"));
         }
         if text.is_empty() {
             return Err(ParseError::BadUri("empty host"));
@@ -50,6 +49,21 @@ impl Host {
         }
         Ok(Host::Name(text.to_owned()))
     }
+}
+
+/// An IPv6 address as SIP writes it. Besides RFC 4291 text this tolerates the three-colon form
+/// `2001:db8:::192.0.2.1` that RFC 3261's IPv6 ABNF (inherited from RFC 2373) allows right
+/// before an embedded IPv4 address: RFC 5118 §4.10 says implementations must tolerate it. The
+/// tolerance is that one position only; `2001:db8:::1` stays malformed.
+pub(crate) fn parse_ipv6(text: &str) -> Option<Ipv6Addr> {
+    if let Ok(ip) = text.parse::<Ipv6Addr>() {
+        return Some(ip);
+    }
+    let (head, v4) = text.rsplit_once(":::")?;
+    if head.contains("::") || v4.parse::<std::net::Ipv4Addr>().is_err() {
+        return None;
+    }
+    format!("{head}::{v4}").parse().ok()
 }
 
 impl fmt::Display for Host {
@@ -99,33 +113,65 @@ impl SipUri {
         if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(ParseError::BadUri("whitespace inside a URI"));
         }
-        let (rest, headers) = match rest.split_once('?') {
-            Some((r, h)) => (r, Some(h.to_owned())),
-            None => (rest, None),
-        };
-        // The user part may itself contain ';' (RFC 3261 user-unreserved), so split userinfo first.
+        // The user part may hold ';', '?', ',' and ':' (RFC 3261 user-unreserved; RFC 4475
+        // §3.1.1.2 and §3.1.1.9 use them), but '@' appears nowhere after the userinfo: it is not
+        // in paramchar nor in hvalue. So the last '@' ends the userinfo, and only then are the
+        // host's parameters and headers split off.
         let (userinfo, hostpart) = match rest.rfind('@') {
-            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+            Some(at) => (rest.get(..at), rest.get(at + 1..).unwrap_or_default()),
             None => (None, rest),
         };
         let (user, password) = match userinfo {
             Some(info) => {
                 let (user, password) = match info.split_once(':') {
-                    Some((u, p)) => (u, Some(p.to_owned())),
+                    Some((u, p)) => (u, Some(p)),
                     None => (info, None),
                 };
                 if user.is_empty() {
                     return Err(ParseError::BadUri("empty user part"));
                 }
-                check_escapes(user)?;
-                (Some(user.to_owned()), password)
+                check_chars(user, is_user_char, "character not allowed in the user part")?;
+                if let Some(password) = password {
+                    check_chars(
+                        password,
+                        is_password_char,
+                        "character not allowed in the password",
+                    )?;
+                }
+                (Some(user.to_owned()), password.map(str::to_owned))
             }
             None => (None, None),
         };
-        let (hostport, params) = match hostpart.split_once(';') {
-            Some((hp, p)) => (hp, Params::parse(p).map_err(ParseError::BadUri)?),
+        let (hostpart, headers) = match hostpart.split_once('?') {
+            Some((h, hdrs)) => {
+                check_chars(hdrs, is_header_char, "character not allowed in URI headers")?;
+                (h, Some(hdrs.to_owned()))
+            }
+            None => (hostpart, None),
+        };
+        // Params::parse takes the text with its leading ';' so that ";;" stays an empty parameter.
+        let (hostport, params) = match hostpart.find(';') {
+            Some(at) => (
+                hostpart.get(..at).unwrap_or_default(),
+                Params::parse(hostpart.get(at..).unwrap_or_default())
+                    .map_err(ParseError::BadUri)?,
+            ),
             None => (hostpart, Params::default()),
         };
+        for (name, value) in params.iter() {
+            check_chars(
+                name,
+                is_param_char,
+                "character not allowed in a URI parameter",
+            )?;
+            if let Some(value) = value {
+                check_chars(
+                    value,
+                    is_param_char,
+                    "character not allowed in a URI parameter",
+                )?;
+            }
+        }
         let (host, port) = split_host_port(hostport)?;
         Ok(SipUri {
             scheme,
@@ -203,11 +249,23 @@ pub(crate) fn split_host_port(text: &str) -> Result<(&str, Option<u16>), ParseEr
     Ok((host.trim(), port))
 }
 
-fn check_escapes(text: &str) -> Result<(), ParseError> {
+/// The scheme of an absolute URI (`scheme ":" …`), if `text` starts with a well-formed one
+/// (RFC 3261 §25.1: `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`).
+pub(crate) fn uri_scheme(text: &str) -> Option<&str> {
+    let (scheme, rest) = text.split_once(':')?;
+    let mut chars = scheme.chars();
+    let well_formed = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        && !rest.is_empty();
+    well_formed.then_some(scheme)
+}
+
+/// Checks every character with `allowed` and every `%` for two hex digits.
+fn check_chars(text: &str, allowed: fn(char) -> bool, why: &'static str) -> Result<(), ParseError> {
     let bytes = text.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
             let ok = bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
                 && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
             if !ok {
@@ -215,8 +273,34 @@ fn check_escapes(text: &str) -> Result<(), ParseError> {
             }
             i += 3;
         } else {
+            if !allowed(char::from(b)) || !b.is_ascii() {
+                return Err(ParseError::BadUri(why));
+            }
             i += 1;
         }
     }
     Ok(())
+}
+
+/// RFC 3261 `unreserved`: alphanumerics and `mark`.
+fn is_unreserved(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c)
+}
+
+fn is_user_char(c: char) -> bool {
+    is_unreserved(c) || "&=+$,;?/".contains(c)
+}
+
+fn is_password_char(c: char) -> bool {
+    is_unreserved(c) || "&=+$,".contains(c)
+}
+
+/// `paramchar`: unreserved plus `param-unreserved`.
+fn is_param_char(c: char) -> bool {
+    is_unreserved(c) || "[]/:&+$".contains(c)
+}
+
+/// `hname`/`hvalue` characters plus the `=` and `&` that join them.
+fn is_header_char(c: char) -> bool {
+    is_unreserved(c) || "[]/?:+$=&".contains(c)
 }

@@ -1,0 +1,3 @@
+//! Fuzz target bodies as plain functions, so that stable tests can run them over the corpus.
+
+pub mod sip_message;
