@@ -60,6 +60,20 @@ impl ServerCert {
         }
     }
 
+    /// A self-signed certificate marked as a CA, as `openssl req -x509` makes them: the usual
+    /// self-signed PBX certificate. Its own PEM is what the user gives as the CA file.
+    fn self_signed_ca_style() -> Self {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Self::names()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).unwrap();
+        Self {
+            leaf: cert.der().clone(),
+            key: key.serialize_der(),
+            ca_pem: Some(cert.pem()),
+        }
+    }
+
     fn issued_by_test_ca() -> Self {
         let ca_key = KeyPair::generate().unwrap();
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -220,6 +234,31 @@ async fn tls_ca_file_trusts_the_servers_ca() {
         .unwrap();
     assert_eq!(conn.flow().transport, TransportKind::Tls);
     round_trip(&mut conn).await;
+}
+
+#[tokio::test]
+async fn tls_ca_file_holding_the_servers_own_self_signed_cert_trusts_it_for_its_names_only() {
+    let cert = ServerCert::self_signed_ca_style();
+    let addr = tls_peer(&cert, answer_ok).await;
+    let mut conn = connect(tls_opts(addr, TlsTrust::CaFile(cert.ca_file())))
+        .await
+        .unwrap();
+    round_trip(&mut conn).await;
+    // Without the file it is an unknown, self-signed certificate.
+    let addr = tls_peer(&cert, answer_ok).await;
+    let err = connect(tls_opts(addr, TlsTrust::SystemRoots))
+        .await
+        .unwrap_err();
+    assert_eq!(cert_error(err).0, CertProblem::UnknownIssuer);
+    // Listed or not, the name must still match.
+    let addr = tls_peer(&cert, answer_ok).await;
+    let mut o = tls_opts(addr, TlsTrust::CaFile(cert.ca_file()));
+    o.server_name = "pbx.example.org".to_owned();
+    let err = connect(o).await.unwrap_err();
+    assert!(matches!(
+        cert_error(err).0,
+        CertProblem::NotValidForName { .. }
+    ));
 }
 
 #[tokio::test]

@@ -64,7 +64,8 @@ pub(super) async fn handshake(
 ) -> Result<TlsStream<TcpStream>, TransportError> {
     let name = server_name(opts)?;
     let expected_name = name.to_str().into_owned();
-    let verifier = Arc::new(Recording::new(verifier(&opts.tls)?));
+    let (inner, listed) = verifier(&opts.tls)?;
+    let verifier = Arc::new(Recording::new(inner, listed));
     let config = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| TransportError::TlsSetup(e.to_string()))?
@@ -96,12 +97,16 @@ fn server_name(opts: &ConnectOptions) -> Result<ServerName<'static>, TransportEr
         .map_err(|_| TransportError::InvalidServerName(opts.server_name.clone()))
 }
 
-fn verifier(trust: &TlsTrust) -> Result<Arc<dyn ServerCertVerifier>, TransportError> {
+/// The verifier for a trust mode, and the fingerprints of certificates the user listed
+/// explicitly (a CA file's own certificates; see [`Recording`]).
+fn verifier(
+    trust: &TlsTrust,
+) -> Result<(Arc<dyn ServerCertVerifier>, Vec<[u8; 32]>), TransportError> {
     match trust {
         TlsTrust::SystemRoots => {
             let v = rustls_platform_verifier::Verifier::new(provider())
                 .map_err(|e| TransportError::TlsSetup(e.to_string()))?;
-            Ok(Arc::new(v))
+            Ok((Arc::new(v), Vec::new()))
         }
         TlsTrust::CaFile(path) => {
             let (roots, listed) = load_roots(path)?;
@@ -111,12 +116,15 @@ fn verifier(trust: &TlsTrust) -> Result<Arc<dyn ServerCertVerifier>, TransportEr
                     path: path.clone(),
                     detail: e.to_string(),
                 })?;
-            Ok(Arc::new(CaFile { webpki, listed }))
+            Ok((webpki, listed))
         }
-        TlsTrust::PinnedSha256(pin) => Ok(Arc::new(Pinned {
-            pin: *pin,
-            algorithms: provider().signature_verification_algorithms,
-        })),
+        TlsTrust::PinnedSha256(pin) => Ok((
+            Arc::new(Pinned {
+                pin: *pin,
+                algorithms: provider().signature_verification_algorithms,
+            }),
+            Vec::new(),
+        )),
     }
 }
 
@@ -142,63 +150,6 @@ fn load_roots(path: &Path) -> Result<(RootCertStore, Vec<[u8; 32]>), TransportEr
         )));
     }
     Ok((roots, listed))
-}
-
-/// Verifies against the CA file's roots; also accepts a server certificate that is itself in the
-/// file (after the name check). A self-signed PBX certificate made with `openssl req -x509` is
-/// marked as a CA, which WebPKI refuses as a server certificate ("CA used as end entity"), yet a
-/// user who gives that very certificate as `--tls-ca` has trusted it explicitly.
-#[derive(Debug)]
-struct CaFile {
-    webpki: Arc<WebPkiServerVerifier>,
-    listed: Vec<[u8; 32]>,
-}
-
-impl ServerCertVerifier for CaFile {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self.webpki.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        );
-        if verdict.is_ok() || !self.listed.contains(&fingerprint_sha256(end_entity)) {
-            return verdict;
-        }
-        let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
-        rustls::client::verify_server_name(&parsed, server_name)?;
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.webpki.supported_verify_schemes()
-    }
 }
 
 /// Accepts exactly one leaf certificate, by SHA-256; handshake signatures are still verified with
@@ -251,16 +202,23 @@ impl ServerCertVerifier for Pinned {
 }
 
 /// Wraps a verifier and remembers the fingerprint of the leaf it was shown.
+///
+/// It also accepts a server certificate the user listed explicitly (one that is itself in the CA
+/// file), after the name check, when the inner verifier refuses it: a self-signed PBX certificate
+/// made with `openssl req -x509` is marked as a CA, which WebPKI refuses as a server certificate
+/// ("CA used as end entity"), yet a user who gives that very certificate as `--tls-ca` trusted it.
 #[derive(Debug)]
 struct Recording {
     inner: Arc<dyn ServerCertVerifier>,
+    listed: Vec<[u8; 32]>,
     seen: Mutex<Option<[u8; 32]>>,
 }
 
 impl Recording {
-    fn new(inner: Arc<dyn ServerCertVerifier>) -> Self {
+    fn new(inner: Arc<dyn ServerCertVerifier>, listed: Vec<[u8; 32]>) -> Self {
         Self {
             inner,
+            listed,
             seen: Mutex::new(None),
         }
     }
@@ -279,11 +237,23 @@ impl ServerCertVerifier for Recording {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let fingerprint = fingerprint_sha256(end_entity);
         if let Ok(mut seen) = self.seen.lock() {
-            *seen = Some(fingerprint_sha256(end_entity));
+            *seen = Some(fingerprint);
         }
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        let verdict = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        if verdict.is_ok() || !self.listed.contains(&fingerprint) {
+            return verdict;
+        }
+        let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+        rustls::client::verify_server_name(&parsed, server_name)?;
+        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
