@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use dialtone_core::Profile;
 use tracing_subscriber::EnvFilter;
 
-/// Starts logging; the returned guard is kept for the life of the program.
+/// Starts logging to the profile's log file.
 pub fn init(profile: &Profile, level: &str) -> Result<(), String> {
     let path = profile.log_dir().join("dialtone-cli.log");
     let file = OpenOptions::new()

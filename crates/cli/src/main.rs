@@ -51,10 +51,9 @@ fn main() -> ExitCode {
     if let Err(err) = profile.ensure() {
         return fail(&err.message);
     }
-    let _log_guard = match logging::init(&profile, &cli.log_level) {
-        Ok(guard) => guard,
-        Err(message) => return fail(&message),
-    };
+    if let Err(message) = logging::init(&profile, &cli.log_level) {
+        return fail(&message);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

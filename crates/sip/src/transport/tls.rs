@@ -97,11 +97,12 @@ fn server_name(opts: &ConnectOptions) -> Result<ServerName<'static>, TransportEr
         .map_err(|_| TransportError::InvalidServerName(opts.server_name.clone()))
 }
 
-/// The verifier for a trust mode, and the fingerprints of certificates the user listed
-/// explicitly (a CA file's own certificates; see [`Recording`]).
-fn verifier(
-    trust: &TlsTrust,
-) -> Result<(Arc<dyn ServerCertVerifier>, Vec<[u8; 32]>), TransportError> {
+/// A verifier, and the fingerprints of certificates the user listed explicitly (a CA file's own
+/// certificates; see [`Recording`]).
+type Trust = (Arc<dyn ServerCertVerifier>, Vec<[u8; 32]>);
+
+/// The verifier for a trust mode.
+fn verifier(trust: &TlsTrust) -> Result<Trust, TransportError> {
     match trust {
         TlsTrust::SystemRoots => {
             let v = rustls_platform_verifier::Verifier::new(provider())
