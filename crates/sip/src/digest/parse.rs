@@ -113,32 +113,13 @@ fn param_value(text: &str) -> Result<String, &'static str> {
 
 /// Splits on commas outside quoted strings; trims and drops empty elements.
 fn split_elements(value: &str) -> Result<Vec<&str>, &'static str> {
-    let mut parts = Vec::new();
-    let (mut start, mut in_quotes, mut escaped) = (0, false, false);
-    for (i, c) in value.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match c {
-            '\\' if in_quotes => escaped = true,
-            '"' => in_quotes = !in_quotes,
-            ',' if !in_quotes => {
-                parts.push(&value[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if in_quotes {
-        return Err("unterminated quoted string");
-    }
-    parts.push(&value[start..]);
-    Ok(parts
-        .into_iter()
-        .map(|p| p.trim_matches(is_ws))
-        .filter(|p| !p.is_empty())
-        .collect())
+    Ok(
+        crate::message::split::split_outside_quotes(value, ',', false)?
+            .into_iter()
+            .map(|p| p.trim_matches(is_ws))
+            .filter(|p| !p.is_empty())
+            .collect(),
+    )
 }
 
 fn leading_token(text: &str) -> (&str, &str) {

@@ -217,27 +217,11 @@ impl Headers {
     }
 }
 
-/// Splits a list header value on commas that are outside quoted strings and `<…>`.
+/// Splits a list header value on commas that are outside quoted strings and `<…>`, trimmed. A
+/// value with an unterminated quote stays whole (its parse then fails with a reason).
 pub(crate) fn split_list(value: &str) -> impl Iterator<Item = &str> {
-    let mut parts = Vec::new();
-    let (mut start, mut in_quotes, mut in_angle, mut escaped) = (0, false, false, false);
-    for (i, c) in value.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match c {
-            '\\' if in_quotes => escaped = true,
-            '"' => in_quotes = !in_quotes,
-            '<' if !in_quotes => in_angle = true,
-            '>' if !in_quotes => in_angle = false,
-            ',' if !in_quotes && !in_angle => {
-                parts.push(value[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(value[start..].trim());
-    parts.into_iter()
+    super::split::split_outside_quotes(value, ',', true)
+        .unwrap_or_else(|_| vec![value])
+        .into_iter()
+        .map(str::trim)
 }

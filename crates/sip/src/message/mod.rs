@@ -9,6 +9,7 @@ mod header;
 mod method;
 mod params;
 mod parse;
+pub(crate) mod split;
 mod typed;
 mod uri;
 mod validate;

@@ -113,28 +113,7 @@ fn is_param_char(c: char) -> bool {
 
 /// Splits on `;` outside quoted strings; an unterminated quoted string is an error.
 fn split_params(text: &str) -> Result<Vec<&str>, &'static str> {
-    let mut parts = Vec::new();
-    let (mut start, mut in_quotes, mut escaped) = (0, false, false);
-    for (i, c) in text.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match c {
-            '\\' if in_quotes => escaped = true,
-            '"' => in_quotes = !in_quotes,
-            ';' if !in_quotes => {
-                parts.push(text.get(start..i).unwrap_or_default());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if in_quotes {
-        return Err("unterminated quoted string");
-    }
-    parts.push(text.get(start..).unwrap_or_default());
-    Ok(parts)
+    super::split::split_outside_quotes(text, ';', false)
 }
 
 /// True when `text` is exactly one RFC 3261 quoted-string (quotes at both ends, escapes paired).
