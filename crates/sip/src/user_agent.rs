@@ -4,7 +4,7 @@
 //!
 //! What it does beyond wiring: adds our Via (with `rport`, RFC 3581) to outgoing requests, answers
 //! OPTIONS, refuses requests it has no use for with the right status, answers malformed
-//! requests with 400 when it can, and drops malformed responses (never panics on them).
+//! requests as RFC 3261 asks (via `message::Verdict`), and drops malformed responses.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -14,7 +14,7 @@ use bytes::Bytes;
 use tracing::{debug, warn};
 
 use crate::flow::TransportKind;
-use crate::message::{HeaderName, Host, Method, SipMessage, Via};
+use crate::message::{HeaderName, Host, Method, SipMessage, UaPolicy, Verdict, Via};
 use crate::registration::{
     ContactAddress, Registration, RegistrationConfig, RegistrationEvent, RegistrationOutput,
 };
@@ -34,6 +34,8 @@ pub struct UserAgent {
     transport: TransportKind,
     user_agent: String,
     transactions: TransactionLayer,
+    /// What we implement, for classifying incoming requests.
+    policy: UaPolicy,
     registration: Registration,
     /// The REGISTER transaction in flight.
     register_tx: Option<TransactionKey>,
@@ -50,6 +52,7 @@ impl UserAgent {
             transport: registration.transport,
             user_agent: registration.user_agent.clone(),
             transactions: TransactionLayer::new(timers),
+            policy: UaPolicy::default(),
             registration: Registration::new(registration),
             register_tx: None,
             local: None,
@@ -90,22 +93,33 @@ impl UserAgent {
     }
 
     /// One message received on the flow (a datagram, a framed stream message or a WS frame).
+    /// Malformed requests are answered with the status RFC 3261 asks for (400, 416, 420, 505…),
+    /// as far as their headers allow a response to be routed; malformed responses are dropped.
     pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8], source: SocketAddr) {
-        let msg = match SipMessage::parse(bytes) {
-            Ok(msg) => msg,
-            Err(err) => {
-                warn!(%source, %err, "dropping a message that does not parse");
-                self.answer_unparseable(bytes, &err.to_string());
-                return;
-            }
+        let verdict = match SipMessage::parse(bytes) {
+            Ok(msg) => match msg.verdict(&self.policy) {
+                Verdict::Accept => return self.dispatch(now, msg, source),
+                refused => refused,
+            },
+            Err(_) => Verdict::of(bytes, &self.policy),
         };
-        if let Err(err) = msg.call_id().and(msg.cseq()).and(msg.top_via()) {
-            warn!(%source, %err, "dropping a message without usable Call-ID, CSeq or Via");
-            if msg.is_request() && msg.top_via().is_ok() {
-                self.reply_stateless(&msg, 400, &format!("Bad Request ({err})"));
+        match verdict {
+            Verdict::Reject(rejection) => {
+                warn!(%source, status = rejection.status, cause = ?rejection.cause, "refusing a malformed request");
+                if let Some(mut response) = SipMessage::error_response(bytes, &rejection) {
+                    response
+                        .headers
+                        .push(HeaderName::USER_AGENT, self.user_agent.clone());
+                    self.outputs
+                        .push_back(UaOutput::Transmit(response.to_bytes()));
+                }
             }
-            return;
+            Verdict::Discard(err) => warn!(%source, %err, "dropping a malformed message"),
+            Verdict::Accept => {}
         }
+    }
+
+    fn dispatch(&mut self, now: Instant, msg: SipMessage, source: SocketAddr) {
         match self.transactions.handle_incoming(now, msg, self.transport) {
             Ok(Incoming::Response { key, msg }) => self.on_response(now, &key, msg),
             Ok(Incoming::NewRequest { key, msg }) => self.on_request(now, &key, &msg),
@@ -176,50 +190,6 @@ impl UserAgent {
         if let Err(err) = self.transactions.respond(now, key, response) {
             warn!(%err, "could not answer a request");
         }
-    }
-
-    /// RFC 3261 §8.2: a request we cannot parse still deserves a 400 when we can tell where to
-    /// send it, which over a flow to one server we always can, provided its Via reads.
-    fn answer_unparseable(&mut self, bytes: &[u8], why: &str) {
-        let text = String::from_utf8_lossy(bytes);
-        if text.starts_with("SIP/") {
-            return; // a malformed response is dropped (§18.1.2)
-        }
-        // Salvage the headers a 400 must echo, line by line, without trusting the rest.
-        let mut salvage = SipMessage::request(Method::Options, "sip:invalid");
-        for line in text.lines().skip(1).take_while(|l| !l.is_empty()) {
-            if let Some((name, value)) = line.split_once(':') {
-                let name = HeaderName::new(name.trim());
-                if [
-                    HeaderName::VIA,
-                    HeaderName::FROM,
-                    HeaderName::TO,
-                    HeaderName::CALL_ID,
-                    HeaderName::CSEQ,
-                ]
-                .contains(&name)
-                {
-                    salvage.headers.push(name, value.trim());
-                }
-            }
-        }
-        if salvage.top_via().is_ok() && salvage.cseq().is_ok() && salvage.call_id().is_ok() {
-            let reason: String = format!("Bad Request ({why})")
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(120)
-                .collect();
-            self.reply_stateless(&salvage, 400, &reason);
-        }
-    }
-
-    fn reply_stateless(&mut self, request: &SipMessage, code: u16, reason: &str) {
-        if request.method() == Some(&Method::Ack) {
-            return;
-        }
-        let response = SipMessage::response_to(request, code, reason);
-        self.outputs
-            .push_back(UaOutput::Transmit(response.to_bytes()));
     }
 
     /// Drains the registration and the transaction layer into our outputs until both are quiet.

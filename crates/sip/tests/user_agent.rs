@@ -268,3 +268,42 @@ fn losing_the_flow_stops_the_attempt_and_coming_back_registers_again() {
         "new contact address"
     );
 }
+
+#[test]
+fn requests_are_refused_with_the_status_rfc_3261_asks_for() {
+    let mut ua = ua(TransportKind::Udp);
+    let now = Instant::now();
+    ua.flow_up(now, addr(LOCAL));
+    drain(&mut ua);
+    let cases = [
+        (OPTIONS.replace(" SIP/2.0\r\nVia", " SIP/7.0\r\nVia"), 505),
+        (
+            OPTIONS.replace(
+                "Max-Forwards: 70",
+                "Max-Forwards: 70\r\nRequire: nonsense-extension",
+            ),
+            420,
+        ),
+        (
+            OPTIONS.replace(
+                "OPTIONS sip:1000@127.0.0.1:40000",
+                "OPTIONS isbn:2983792873",
+            ),
+            416,
+        ),
+    ];
+    for (request, status) in cases {
+        ua.handle_bytes(now, request.as_bytes(), addr(SERVER));
+        let (sent, _) = drain(&mut ua);
+        assert_eq!(
+            sent.first().and_then(SipMessage::status),
+            Some(status),
+            "{request}"
+        );
+        assert_eq!(
+            sent[0].call_id().expect("call-id"),
+            "opt-1@127.0.0.1",
+            "routable back to the sender"
+        );
+    }
+}
