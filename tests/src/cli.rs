@@ -125,6 +125,11 @@ impl DialtoneCli {
         self.process.signal(Signal::SIGINT);
     }
 
+    /// SIGTERM (`kill`, service managers): also expected to unregister and exit cleanly.
+    pub fn send_sigterm(&self) {
+        self.process.signal(Signal::SIGTERM);
+    }
+
     /// Waits for the CLI to exit, then for its last stdout line to be read (anything it left
     /// running in its process group is killed first, so the pipe reaches EOF).
     pub fn wait_exit(&mut self, timeout: Duration) -> Result<ExitStatus> {

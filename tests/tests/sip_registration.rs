@@ -161,6 +161,21 @@ fn register_for_seconds_unregisters_and_exits_zero() {
 }
 
 #[test]
+fn sigterm_unregisters_like_ctrl_c() {
+    let _netns = Netns::enter();
+    let dir = ArtifactDir::new("sigterm_unregisters_like_ctrl_c");
+    let kam = Kamailio::start(&dir.subdir("kamailio"), KamailioOptions::default())
+        .expect("kamailio starts");
+    let mut cli = spawn_cli(&dir, "cli", &kamailio_account(&kam, "udp"), "pw1000", &[]);
+    cli.wait_event("registered", WAIT).expect("registers");
+    cli.send_sigterm();
+    cli.wait_event("unregistered", WAIT)
+        .expect("unregisters on SIGTERM");
+    assert!(cli.wait_exit(WAIT).expect("exits").success());
+    assert!(kam.registered_contacts(AOR).expect("ul.lookup").is_empty());
+}
+
+#[test]
 fn wrong_password_fails_clearly_without_retrying() {
     let _netns = Netns::enter();
     let dir = ArtifactDir::new("wrong_password_fails_clearly_without_retrying");
@@ -383,4 +398,42 @@ fn service_unavailable_retry_after_is_honoured() {
     cli.wait_event("registered", WAIT)
         .expect("registers after Retry-After");
     finish(cli, sipp);
+}
+
+#[test]
+fn silent_registrar_is_reported_and_retried_with_back_off() {
+    let _netns = Netns::enter();
+    let (_dir, mut cli, mut sipp) = against_sipp(
+        "silent_registrar_is_reported_and_retried_with_back_off",
+        "register_no_answer.xml",
+        &[],
+    );
+    // Timer F: 64 × T1 = 32 s without an answer over UDP.
+    let failed = cli
+        .wait_event("registrationFailed", Duration::from_secs(40))
+        .expect("reports the silence");
+    assert_eq!(failed["sipCode"], 408, "{failed}");
+    let retry = failed["retryInMs"]
+        .as_u64()
+        .expect("it will retry by itself");
+    assert!(
+        (1600..=2400).contains(&retry),
+        "first back-off is about 2 s: {failed}"
+    );
+    assert!(
+        str_field(&failed, "reason").contains("did not answer"),
+        "{failed}"
+    );
+    // Quitting now sends nothing more (no binding was ever granted) and says why it failed.
+    cli.send_sigint();
+    cli.wait_event("unregistered", WAIT)
+        .expect("gives up at once");
+    let status = cli.wait_exit(WAIT).expect("exits");
+    assert!(
+        !status.success(),
+        "never registered, so the exit status says so"
+    );
+    let stderr = std::fs::read_to_string(cli.stderr_path()).expect("stderr log");
+    assert!(stderr.contains("could not register"), "{stderr}");
+    sipp.kill();
 }

@@ -28,13 +28,17 @@ pub async fn run(account: AccountArgs, args: RegisterArgs) -> Result<(), String>
     let mut ever_registered = false;
     let mut last_failure: Option<String> = None;
 
+    // Made once, outside the loop, so a signal that arrives while an event is being printed is
+    // not lost between two polls.
+    let until_deadline = async {
+        match deadline {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    };
+    let interrupted = interrupted();
+    tokio::pin!(until_deadline, interrupted);
     let stop_reason = loop {
-        let until_deadline = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
         tokio::select! {
             event = handle.next_event() => {
                 let Some(event) = event else { break Stop::Ended };
@@ -49,8 +53,8 @@ pub async fn run(account: AccountArgs, args: RegisterArgs) -> Result<(), String>
                     break Stop::Fatal;
                 }
             }
-            _ = until_deadline => break Stop::Deadline,
-            _ = tokio::signal::ctrl_c() => break Stop::Interrupted,
+            _ = &mut until_deadline => break Stop::Deadline,
+            _ = &mut interrupted => break Stop::Interrupted,
         }
     };
 
@@ -80,6 +84,29 @@ pub async fn run(account: AccountArgs, args: RegisterArgs) -> Result<(), String>
             last_failure.unwrap_or_else(|| "no answer from the registrar yet".into())
         )),
         _ => Ok(()),
+    }
+}
+
+/// Ctrl-C, or (on Unix) SIGTERM as sent by `kill` and service managers: both unregister first.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use crate::result_code::{PhoneError, ResultCode};
 
+/// The app's identifier (`identifier` in tauri.conf.json), which names its directories.
+pub const APP_IDENTIFIER: &str = "app.dialtone.softphone";
+
 #[derive(Debug, Clone)]
 pub struct Profile {
     config_dir: PathBuf,
@@ -61,5 +64,28 @@ impl Profile {
             })?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_identifier_matches_the_apps_tauri_config() {
+        let config = include_str!("../../../tauri.conf.json");
+        let config: serde_json::Value =
+            serde_json::from_str(config).expect("tauri.conf.json is JSON");
+        assert_eq!(
+            config["identifier"], APP_IDENTIFIER,
+            "CLI and app must share one profile directory"
+        );
+    }
+
+    #[test]
+    fn an_explicit_profile_holds_everything() {
+        let profile = Profile::at(Path::new("/tmp/p"));
+        assert_eq!(profile.config_dir(), Path::new("/tmp/p"));
+        assert_eq!(profile.log_dir(), Path::new("/tmp/p/logs"));
     }
 }

@@ -124,6 +124,8 @@ pub struct Registration {
     answered_realm: Option<String>,
     failures: u32,
     timer: Option<(Instant, Timer)>,
+    /// The registrar granted a binding that was not removed since (so unregistering is needed).
+    bound: bool,
     /// The REGISTER in flight, kept to build its authenticated retry.
     pending: Option<SipMessage>,
     outputs: std::collections::VecDeque<RegistrationOutput>,
@@ -156,6 +158,7 @@ impl Registration {
             answered_realm: None,
             failures: 0,
             timer: None,
+            bound: false,
             pending: None,
             outputs: Default::default(),
         }
@@ -185,10 +188,12 @@ impl Registration {
     pub fn unregister(&mut self, _now: Instant) {
         self.timer = None;
         match self.state {
+            // Only a binding the registrar may hold is removed: one it granted before. A phone
+            // that never got through (wrong address, no answer) quits at once.
             RegistrationState::Registered
             | RegistrationState::Registering
             | RegistrationState::Waiting
-                if self.contact.is_some() =>
+                if self.contact.is_some() && self.bound =>
             {
                 self.send_register(0);
                 self.state = RegistrationState::Unregistering;
@@ -228,6 +233,7 @@ impl Registration {
         let unregistering = self.state == RegistrationState::Unregistering;
         match code {
             200..=299 if unregistering => {
+                self.bound = false;
                 self.state = RegistrationState::Idle;
                 self.answered_nonce = None;
                 self.event(RegistrationEvent::Unregistered);
@@ -319,6 +325,7 @@ impl Registration {
             return;
         }
         self.state = RegistrationState::Registered;
+        self.bound = true;
         // Refresh 10 % of the lifetime before it ends, between 5 s and 60 s early (half the
         // lifetime for very short ones), so a slow answer still lands before expiry.
         let margin = (expires / 10)

@@ -347,3 +347,18 @@ fn registrar_restart_forgetting_nonces_is_not_a_wrong_password() {
         h.events
     );
 }
+
+#[test]
+fn quitting_before_ever_registering_sends_nothing_more() {
+    let mut h = Harness::new(None);
+    h.reg.handle_transaction_timeout(h.now);
+    h.drain();
+    h.reg.unregister(h.now);
+    h.drain();
+    assert_eq!(
+        h.sent.len(),
+        1,
+        "no Expires: 0 for a binding that never existed"
+    );
+    assert_eq!(h.events.last(), Some(&RegistrationEvent::Unregistered));
+}
