@@ -10,6 +10,7 @@ pub mod flow;
 pub mod message;
 pub mod registration;
 pub mod secret;
+pub mod token;
 pub mod transaction;
 #[cfg(feature = "tokio")]
 pub mod transport;

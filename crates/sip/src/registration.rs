@@ -15,6 +15,7 @@ use crate::auth_policy;
 use crate::digest::{self, Credentials, DigestClient};
 use crate::flow::TransportKind;
 use crate::message::{HeaderName, Method, NameAddr, SipMessage, SipUri};
+use crate::token::random_token;
 
 /// What one account registers, and how.
 #[derive(Debug, Clone)]
@@ -600,12 +601,4 @@ fn backoff(failures: u32) -> Duration {
         .min(MAX_BACKOFF);
     let jitter = rand::rng().random_range(0.8..1.2);
     base.mul_f64(jitter)
-}
-
-pub(crate) fn random_token(len: usize) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
 }

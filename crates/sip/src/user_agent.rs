@@ -18,6 +18,7 @@ use crate::message::{HeaderName, Host, Method, SipMessage, UaPolicy, Verdict, Vi
 use crate::registration::{
     ContactAddress, Registration, RegistrationConfig, RegistrationEvent, RegistrationOutput,
 };
+use crate::token::random_token;
 use crate::transaction::{
     new_branch, Incoming, Output, TimerConfig, TransactionKey, TransactionLayer,
 };
@@ -56,7 +57,7 @@ impl UserAgent {
             registration: Registration::new(registration),
             register_tx: None,
             local: None,
-            ws_via_host: format!("{}.invalid", crate::registration::random_token(12)),
+            ws_via_host: format!("{}.invalid", random_token(12)),
             outputs: VecDeque::new(),
         }
     }
@@ -175,8 +176,7 @@ impl UserAgent {
         let mut response = SipMessage::response_to(request, code, reason);
         if let Ok(mut to) = request.to() {
             if to.tag().is_none() {
-                to.params
-                    .set("tag", Some(&crate::registration::random_token(10)));
+                to.params.set("tag", Some(&random_token(10)));
             }
             response.headers.set(HeaderName::TO, to.to_string());
         }

@@ -21,7 +21,6 @@ mod server_non_invite;
 mod timers;
 
 use bytes::Bytes;
-use rand::distr::{Alphanumeric, SampleString};
 
 use crate::message::{Method, ParseError, SipMessage};
 
@@ -90,10 +89,7 @@ pub enum TransactionError {
 /// A fresh branch parameter: the RFC 3261 §8.1.1.7 magic cookie plus 24 random alphanumerics
 /// (~142 bits), unique across space and time as the RFC asks.
 pub fn new_branch() -> String {
-    let mut branch = String::with_capacity(MAGIC_COOKIE.len() + 24);
-    branch.push_str(MAGIC_COOKIE);
-    Alphanumeric.append_string(&mut rand::rng(), &mut branch, 24);
-    branch
+    format!("{MAGIC_COOKIE}{}", crate::token::random_token(24))
 }
 
 /// The class of a status code, which is all a transaction looks at (RFC 3261 §8.1.3.2 treats an
