@@ -54,6 +54,9 @@ pub struct Binding {
 /// A running kamailio; killed (by PID/process group) when dropped.
 pub struct Kamailio {
     dir: PathBuf,
+    /// The control socket, outside `dir`: a unix socket path may not exceed 104 bytes, and the
+    /// artefact directory of a test with a long name in a deep checkout does.
+    ctl: PathBuf,
     options: KamailioOptions,
     process: Option<PeerProcess>,
 }
@@ -76,10 +79,12 @@ impl Kamailio {
         let dir = dir
             .canonicalize()
             .map_err(HarnessError::io(format!("resolve {}", dir.display())))?;
-        write_config(&dir, &options)?;
+        let ctl = control_socket_path();
+        write_config(&dir, &ctl, &options)?;
         make_certificate(&dir)?;
         let mut kamailio = Self {
             dir,
+            ctl,
             options,
             process: None,
         };
@@ -145,7 +150,7 @@ impl Kamailio {
 
     /// Full bindings of `aor` (contact, remaining expiry, receiving socket, User-Agent).
     pub fn bindings(&self, aor: &str) -> Result<Vec<Binding>> {
-        let ctl = format!("unix:{}", self.dir.join("kamailio_ctl").display());
+        let ctl = format!("unix:{}", self.ctl.display());
         // `s:` forces a string: kamcmd would send "1000" as an integer and kamailio rejects it.
         let output = run_tool(
             "kamcmd",
@@ -164,10 +169,19 @@ impl Kamailio {
 impl Drop for Kamailio {
     fn drop(&mut self) {
         self.stop();
+        let _ = std::fs::remove_file(&self.ctl);
     }
 }
 
-fn write_config(dir: &Path, options: &KamailioOptions) -> Result<()> {
+/// A short, unique path for kamailio's control socket: `/tmp/dialtone-kam-<pid>-<n>.ctl`
+/// (nextest runs each test in its own process, so the pid separates tests).
+fn control_socket_path() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("dialtone-kam-{}-{n}.ctl", std::process::id()))
+}
+
+fn write_config(dir: &Path, ctl: &Path, options: &KamailioOptions) -> Result<()> {
     let plain = |s: &str| {
         !s.is_empty()
             && s.chars()
@@ -185,6 +199,7 @@ fn write_config(dir: &Path, options: &KamailioOptions) -> Result<()> {
     }
     let dir_str = dir.to_string_lossy();
     let config = CONFIG_TEMPLATE
+        .replace("@CTL@", &ctl.to_string_lossy())
         .replace("@DIR@", &dir_str)
         .replace("@USERS@\n", &users)
         .replace("\ndebug=2\n", &format!("\ndebug={}\n", options.debug));
@@ -350,17 +365,18 @@ mod tests {
             users: vec![("alice".into(), "secret".into())],
             ..KamailioOptions::default()
         };
-        write_config(&dir, &options).expect("config written");
+        write_config(&dir, Path::new("/tmp/k.ctl"), &options).expect("config written");
         let cfg = std::fs::read_to_string(dir.join("kamailio.cfg")).expect("cfg");
         assert!(cfg.contains("$sht(pw=>alice) = \"secret\";"));
         assert!(!cfg.contains("pw=>1000"));
         assert!(cfg.contains(&format!("!TESTBED_DIR!{}!g", dir.display())));
-        assert!(!cfg.contains("@DIR@") && !cfg.contains("@USERS@"));
+        assert!(!cfg.contains("@DIR@") && !cfg.contains("@USERS@") && !cfg.contains("@CTL@"));
+        assert!(cfg.contains("unix:/tmp/k.ctl"));
         let bad = KamailioOptions {
             users: vec![("x\"; drop".into(), "p".into())],
             ..KamailioOptions::default()
         };
-        assert!(write_config(&dir, &bad).is_err());
+        assert!(write_config(&dir, Path::new("/tmp/k.ctl"), &bad).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
