@@ -1,0 +1,124 @@
+//! Network delay statistics for one stream: RFC 3550 interarrival jitter (for the quality
+//! report) and a percentile of the *relative* delay (for choosing the playout delay).
+//!
+//! Every packet's transit is `r = arrival − timestamp` (both in µs, constant offsets cancel).
+//! The fastest recent transit is the **baseline**: a packet that took it needs no buffering.
+//! Each packet's *spread* `r − baseline` is how much later than the fastest it came, and a packet
+//! is on time exactly when the playout delay (measured against the same baseline) is at least its
+//! spread. So the target delay is a high percentile of the spread.
+//!
+//! * The baseline is a sliding minimum over ~5 s (ten 500 ms buckets, O(1) per packet): long
+//!   enough to span jitter, short enough to follow clock drift (100 ppm is 0.5 ms per 5 s) and
+//!   route changes.
+//! * The spread histogram forgets exponentially per packet (NetEQ's approach), so a burst of
+//!   jitter shows up within a few packets while calm periods take seconds to erase it.
+
+/// 1 ms bins up to 511 ms; larger spreads land in the last bin.
+const BINS: usize = 512;
+const BIN_US: i64 = 1_000;
+/// Per-packet forgetting factor: the histogram remembers roughly the last 200 packets.
+const FORGET: f32 = 0.995;
+const BUCKETS: usize = 10;
+const BUCKET_US: i64 = 500_000;
+
+#[derive(Clone, Debug)]
+pub(super) struct DelayEstimator {
+    /// RFC 3550 §6.4.1 interarrival jitter, µs.
+    jitter_us: f64,
+    last_transit: Option<i64>,
+    bucket_min: [i64; BUCKETS],
+    /// Bucket number (arrival / BUCKET_US) of the newest bucket; `None` before any packet.
+    newest_bucket: Option<i64>,
+    baseline: Option<i64>,
+    histogram: [f32; BINS],
+}
+
+impl DelayEstimator {
+    pub(super) fn new() -> Self {
+        Self {
+            jitter_us: 0.0,
+            last_transit: None,
+            bucket_min: [i64::MAX; BUCKETS],
+            newest_bucket: None,
+            baseline: None,
+            histogram: [0.0; BINS],
+        }
+    }
+
+    /// A new timeline (new SSRC, or timestamps jumped): transits are no longer comparable. The
+    /// spread histogram stays: the network path, and so the jitter, is most likely the same.
+    pub(super) fn restart_timeline(&mut self) {
+        self.last_transit = None;
+        self.bucket_min = [i64::MAX; BUCKETS];
+        self.newest_bucket = None;
+        self.baseline = None;
+    }
+
+    /// The fastest recent transit, µs; `None` before the first packet of a timeline.
+    pub(super) fn baseline(&self) -> Option<i64> {
+        self.baseline
+    }
+
+    pub(super) fn jitter_us(&self) -> f64 {
+        self.jitter_us
+    }
+
+    /// Records one packet (in arrival order, including late ones: they are exactly the evidence
+    /// that the delay must grow).
+    pub(super) fn on_arrival(&mut self, arrival_us: i64, transit_us: i64) {
+        if let Some(last) = self.last_transit {
+            let d = (transit_us - last).abs() as f64;
+            self.jitter_us += (d - self.jitter_us) / 16.0;
+        }
+        self.last_transit = Some(transit_us);
+
+        self.update_baseline(arrival_us, transit_us);
+        let spread = transit_us - self.baseline.unwrap_or(transit_us);
+        let bin = usize::try_from(spread / BIN_US).unwrap_or(0).min(BINS - 1);
+        for h in &mut self.histogram {
+            *h *= FORGET;
+        }
+        self.histogram[bin] += 1.0 - FORGET;
+    }
+
+    /// The spread (µs) that `quantile` of recent packets did not exceed (upper bin edge).
+    pub(super) fn spread_percentile_us(&self, quantile: f32) -> i64 {
+        let total: f32 = self.histogram.iter().sum();
+        if total <= 0.0 {
+            return 0;
+        }
+        let wanted = total * quantile;
+        let mut cumulative = 0.0;
+        for (i, h) in self.histogram.iter().enumerate() {
+            cumulative += h;
+            if cumulative >= wanted {
+                return (i as i64 + 1) * BIN_US;
+            }
+        }
+        BINS as i64 * BIN_US
+    }
+
+    fn update_baseline(&mut self, arrival_us: i64, transit_us: i64) {
+        let bucket = arrival_us.div_euclid(BUCKET_US);
+        match self.newest_bucket {
+            Some(newest) if bucket > newest => {
+                // Expire the buckets that slid out of the window.
+                let stale = (bucket - newest).min(BUCKETS as i64);
+                for k in 1..=stale {
+                    self.bucket_min[slot(newest + k)] = i64::MAX;
+                }
+                self.newest_bucket = Some(bucket);
+            }
+            Some(_) => {} // same bucket (or a stale clock value): fold into its bucket
+            None => self.newest_bucket = Some(bucket),
+        }
+        let current = self.newest_bucket.map_or(0, slot);
+        let entry = &mut self.bucket_min[current];
+        *entry = (*entry).min(transit_us);
+        self.baseline = self.bucket_min.iter().copied().min();
+    }
+}
+
+fn slot(bucket: i64) -> usize {
+    bucket.rem_euclid(BUCKETS as i64) as usize
+}
