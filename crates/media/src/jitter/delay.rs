@@ -11,13 +11,17 @@
 //!   enough to span jitter, short enough to follow clock drift (100 ppm is 0.5 ms per 5 s) and
 //!   route changes.
 //! * The spread histogram forgets exponentially per packet (NetEQ's approach), so a burst of
-//!   jitter shows up within a few packets while calm periods take seconds to erase it.
+//!   jitter shows up within a few packets while calm periods take seconds to erase it. Instead
+//!   of decaying every bin per packet, each new packet weighs `1/FORGET` times more than the one
+//!   before (same proportions, O(1) per packet); the bins are renormalised now and then.
 
-/// 1 ms bins up to 511 ms; larger spreads land in the last bin.
-const BINS: usize = 512;
+/// 1 ms bins up to 255 ms (beyond the 200 ms delay ceiling); larger spreads land in the last bin.
+const BINS: usize = 256;
 const BIN_US: i64 = 1_000;
 /// Per-packet forgetting factor: the histogram remembers roughly the last 200 packets.
-const FORGET: f32 = 0.995;
+const FORGET: f64 = 0.995;
+/// Renormalise the histogram before the growing packet weight loses f64 precision.
+const RENORMALISE_AT: f64 = 1e9;
 const BUCKETS: usize = 10;
 const BUCKET_US: i64 = 500_000;
 
@@ -30,7 +34,10 @@ pub(super) struct DelayEstimator {
     /// Bucket number (arrival / BUCKET_US) of the newest bucket; `None` before any packet.
     newest_bucket: Option<i64>,
     baseline: Option<i64>,
-    histogram: [f32; BINS],
+    histogram: [f64; BINS],
+    /// Weight of the next packet; grows by `1/FORGET` per packet.
+    weight: f64,
+    total: f64,
 }
 
 impl DelayEstimator {
@@ -42,6 +49,8 @@ impl DelayEstimator {
             newest_bucket: None,
             baseline: None,
             histogram: [0.0; BINS],
+            weight: 1.0,
+            total: 0.0,
         }
     }
 
@@ -75,19 +84,25 @@ impl DelayEstimator {
         self.update_baseline(arrival_us, transit_us);
         let spread = transit_us - self.baseline.unwrap_or(transit_us);
         let bin = usize::try_from(spread / BIN_US).unwrap_or(0).min(BINS - 1);
-        for h in &mut self.histogram {
-            *h *= FORGET;
+        self.histogram[bin] += self.weight;
+        self.total += self.weight;
+        self.weight /= FORGET;
+        if self.weight > RENORMALISE_AT {
+            for h in &mut self.histogram {
+                *h /= self.weight;
+            }
+            self.total = self.histogram.iter().sum();
+            self.weight = 1.0;
         }
-        self.histogram[bin] += 1.0 - FORGET;
     }
 
     /// The spread (µs) that `quantile` of recent packets did not exceed (upper bin edge).
-    pub(super) fn spread_percentile_us(&self, quantile: f32) -> i64 {
-        let total: f32 = self.histogram.iter().sum();
-        if total <= 0.0 {
+    pub(super) fn spread_percentile_us(&self, quantile: f64) -> i64 {
+        if self.total <= 0.0 {
             return 0;
         }
-        let wanted = total * quantile;
+        // Walk up from 0 ms: the walk stops at the answer, a few bins on a calm link.
+        let wanted = self.total * quantile;
         let mut cumulative = 0.0;
         for (i, h) in self.histogram.iter().enumerate() {
             cumulative += h;
