@@ -21,6 +21,10 @@ impl JitterBuffer {
             return PushOutcome::Oversized;
         }
         let arrival_us = self.micros_since_epoch(now);
+        if self.is_straggler(packet) {
+            self.stats.late += 1;
+            return PushOutcome::Late;
+        }
         if self.ssrc != Some(packet.ssrc) {
             let outcome = if self.ssrc.is_some() {
                 PushOutcome::Reset
@@ -65,6 +69,8 @@ impl JitterBuffer {
             self.highest_seq = seq;
             self.highest_ts = ts;
         }
+        // Expected packets (RFC 3550 §6.4.1) start at the earliest one seen, reordering included.
+        self.first_seq = self.first_seq.min(seq);
 
         let capacity = self.slots.capacity() as i64;
         match self.state {
@@ -85,6 +91,14 @@ impl JitterBuffer {
         }
         self.slots.store(seq, ts, payload);
         PushOutcome::Accepted
+    }
+
+    /// A packet of the stream we switched away from, not newer than the last one we had of it
+    /// (reordered across the switch). A newer one means that source really came back.
+    fn is_straggler(&self, packet: RtpPacket<'_>) -> bool {
+        self.previous.is_some_and(|(ssrc, highest)| {
+            ssrc == packet.ssrc && (packet.sequence.wrapping_sub(highest) as i16) <= 0
+        })
     }
 
     fn is_jump(&self, seq: i64, transit_us: i64) -> bool {

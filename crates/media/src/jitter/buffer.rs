@@ -48,6 +48,9 @@ pub struct JitterBuffer {
     pub(super) epoch: Option<Instant>,
 
     pub(super) ssrc: Option<u32>,
+    /// The stream before the last SSRC change and its highest sequence number: its stragglers
+    /// are dropped as late instead of switching back.
+    pub(super) previous: Option<(u32, u16)>,
     /// Extended timestamp that maps to 0 µs on this stream's timeline.
     pub(super) ts_base: i64,
     pub(super) highest_seq: i64,
@@ -95,6 +98,7 @@ impl JitterBuffer {
             state: State::Idle,
             epoch: None,
             ssrc: None,
+            previous: None,
             ts_base: 0,
             highest_seq: 0,
             highest_ts: 0,
@@ -140,7 +144,8 @@ impl JitterBuffer {
 
     /// Forgets the current stream; the next packets start a new one at `sequence`/`timestamp`.
     pub(super) fn start_stream(&mut self, ssrc: u32, sequence: u16, timestamp: u32) {
-        if self.ssrc.is_some() {
+        if let Some(old) = self.ssrc {
+            self.previous = (old != ssrc).then_some((old, self.highest_seq as u16));
             self.stats.resets += 1;
             let expected = (self.highest_seq - self.first_seq + 1).max(0) as u64;
             self.lost_before += expected.saturating_sub(self.received_in_stream);
@@ -194,4 +199,19 @@ pub(super) fn extend(reference: i64, value: u64, bits: u32) -> i64 {
 
 pub(super) fn duration_us(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::extend;
+
+    #[test]
+    fn extension_follows_the_nearest_wrap() {
+        let base = (1i64 << 32) + 65_530;
+        assert_eq!(extend(base, 65_535, 16), base + 5);
+        assert_eq!(extend(base, 3, 16), base + 9); // wrapped forward
+        assert_eq!(extend(base + 9, 65_534, 16), base + 4); // reordered back across the wrap
+        let ts = (1i64 << 32) + i64::from(u32::MAX) - 100;
+        assert_eq!(extend(ts, 59, 32), ts + 160);
+    }
 }

@@ -137,3 +137,38 @@ impl DelayEstimator {
 fn slot(bucket: i64) -> usize {
     bucket.rem_euclid(BUCKETS as i64) as usize
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DelayEstimator;
+
+    #[test]
+    fn percentile_grows_at_once_and_forgets_gradually() {
+        let mut d = DelayEstimator::new();
+        // 20 ms packets arriving with 0–9 ms extra transit.
+        for i in 0..500i64 {
+            d.on_arrival(i * 20_000, (i % 10) * 1_000);
+        }
+        assert_eq!(d.spread_percentile_us(0.99), 10_000);
+        // Ten packets 60 ms late are 2 % of recent traffic: covered at once.
+        for i in 500..510i64 {
+            d.on_arrival(i * 20_000, 60_000);
+        }
+        assert_eq!(d.spread_percentile_us(0.99), 61_000);
+        // Calm again: after ~10 s the spike is forgotten.
+        for i in 510..1010i64 {
+            d.on_arrival(i * 20_000, (i % 10) * 1_000);
+        }
+        assert_eq!(d.spread_percentile_us(0.99), 10_000);
+    }
+
+    #[test]
+    fn rfc3550_jitter_of_alternating_transit() {
+        let mut d = DelayEstimator::new();
+        for i in 0..2000i64 {
+            d.on_arrival(i * 20_000, (i % 2) * 4_000);
+        }
+        // |D| is always 4 ms, so J converges to 4 ms.
+        assert!((d.jitter_us() - 4_000.0).abs() < 1.0, "{}", d.jitter_us());
+    }
+}

@@ -45,7 +45,8 @@
 //!   counted `late` and dropped; its spread still feeds the target, which is how the buffer grows.
 //! * A duplicate (still waiting or already played) is counted and ignored.
 //! * Sequence numbers and timestamps are extended past their wrap (16 and 32 bits).
-//! * A new SSRC resets the stream at once. A sequence jump (more than 100 back or beyond the
+//! * A new SSRC resets the stream at once (stragglers of the previous SSRC, reordered across the
+//!   switch, are dropped as late rather than switching back). A sequence jump (more than 100 back or beyond the
 //!   slot window / 3000 ahead, RFC 3550 A.1) or a timeline jump (transit off by more than 1 s) is
 //!   held on probation and resets the stream only when the next packet confirms it, so one stray
 //!   packet cannot flush good audio.
