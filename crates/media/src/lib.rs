@@ -1,3 +1,5 @@
 //! dialtone-media: SDP offer/answer, RTP/RTCP, SRTP, WebRTC, codecs, jitter buffer, DSP, mixer.
 //!
-//! Empty until the calls issue (#3) fills it: registration (#2) needs no media.
+//! Filled by the calls issue (#3); `sdp` (parse/print, RFC 3264 offer/answer, SDES keys) comes first.
+
+pub mod sdp;
