@@ -126,6 +126,10 @@ pub fn parse(text: &str) -> Result<SessionDescription, SdpError> {
         return Err(SdpError::MissingLine("v=0"));
     }
     session.origin = origin.ok_or(SdpError::MissingLine("o="))?;
+    if session.timings.is_empty() {
+        // A missing t= means "unbounded", which `t=0 0` says explicitly (and is what we print).
+        session.timings.push(Timing::default());
+    }
     Ok(session)
 }
 
