@@ -34,6 +34,7 @@
 //!   `UDP/TLS/RTP/SAVPF` is not (DTLS-SRTP belongs to the WebRTC issue).
 //! - `c=0.0.0.0` (RFC 2543 hold) counts as the peer not receiving.
 
+mod answer;
 mod attribute;
 mod caps;
 mod codec;
@@ -41,6 +42,7 @@ mod crypto;
 mod error;
 mod model;
 mod negotiate;
+mod offer;
 mod parse;
 mod print;
 mod session;

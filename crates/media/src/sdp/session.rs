@@ -6,14 +6,14 @@
 //! numbers already agreed. Everything else is recomputed from [`LocalCapabilities`] each time,
 //! so changing the codec list between exchanges renegotiates in the next offer.
 
+use super::answer::build_answer;
 use super::attribute::Direction;
 use super::caps::LocalCapabilities;
 use super::codec::Codec;
 use super::error::SdpError;
 use super::model::SessionDescription;
-use super::negotiate::{
-    build_answer, build_offer, process_answer, LocalKeys, Negotiated, OriginIds,
-};
+use super::negotiate::{process_answer, LocalKeys, Negotiated, OriginIds};
+use super::offer::build_offer;
 
 /// Sans-IO offer/answer state for one call. It never sends anything: the SIP layer carries the
 /// descriptions it returns and feeds it what arrives.
