@@ -38,15 +38,10 @@ pub struct SdpSession {
 impl SdpSession {
     /// A new call: random session id, version 1, fresh keys.
     pub fn new(caps: LocalCapabilities) -> Self {
-        Self::with_keys(caps, LocalKeys::random())
-    }
-
-    /// Like [`Self::new`] with given keys (tests that need reproducible descriptions).
-    pub fn with_keys(caps: LocalCapabilities, keys: LocalKeys) -> Self {
         Self {
             caps,
             ids: OriginIds::random(1),
-            keys,
+            keys: LocalKeys::random(),
             last_local: None,
             pending_offer: None,
             negotiated: None,
