@@ -1,3 +1,4 @@
 //! Fuzz target bodies as plain functions, so that stable tests can run them over the corpus.
 
+pub mod sdp;
 pub mod sip_message;
