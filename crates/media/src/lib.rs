@@ -1,3 +1,12 @@
 //! dialtone-media: SDP offer/answer, RTP/RTCP, SRTP, WebRTC, codecs, jitter buffer, DSP, mixer.
-//!
-//! Empty until the calls issue (#3) fills it: registration (#2) needs no media.
+
+/// Audio codecs: each wraps one library behind `encode`/`decode`/`conceal`/`decode_fec` on
+/// `i16` frames.
+pub mod codec {
+    pub mod error;
+    pub mod g722;
+    pub mod opus;
+
+    pub use error::CodecError;
+}
+pub mod resample;
