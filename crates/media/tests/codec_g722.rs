@@ -5,11 +5,12 @@ mod signal;
 use dialtone_media::codec::g722::{
     rtp_timestamp_delta, G722Decoder, G722Encoder, PAYLOAD_TYPE, RTP_CLOCK_RATE, SAMPLE_RATE,
 };
+use dialtone_media::codec::CodecError;
 use signal::{align, dominant_frequency, rms, sine_i16, snr_db, to_f32};
 
 fn round_trip(pcm: &[i16]) -> Vec<i16> {
-    let mut enc = G722Encoder::new();
-    let mut dec = G722Decoder::new();
+    let mut enc = G722Encoder::new(320);
+    let mut dec = G722Decoder::new(320);
     let (mut payload, mut frame) = ([0u8; 160], [0i16; 320]);
     let mut out = Vec::new();
     for f in pcm.chunks_exact(320) {
@@ -49,7 +50,7 @@ fn g722_keeps_a_440hz_tone() {
 
 #[test]
 fn g722_rtp_clock_is_8000_while_audio_is_16000() {
-    let (enc, dec) = (G722Encoder::new(), G722Decoder::new());
+    let (enc, dec) = (G722Encoder::new(320), G722Decoder::new(320));
     assert_eq!((enc.sample_rate(), enc.rtp_clock_rate()), (16_000, 8_000));
     assert_eq!((dec.sample_rate(), dec.rtp_clock_rate()), (16_000, 8_000));
     assert_eq!(
@@ -62,19 +63,28 @@ fn g722_rtp_clock_is_8000_while_audio_is_16000() {
 
 #[test]
 fn g722_rejects_odd_frames_and_short_buffers() {
-    let mut enc = G722Encoder::new();
-    let mut dec = G722Decoder::new();
-    assert!(enc.encode(&[0; 319], &mut [0; 160]).is_err());
+    let mut enc = G722Encoder::new(320);
+    let mut dec = G722Decoder::new(320);
+    assert_eq!(
+        enc.encode(&[0; 319], &mut [0; 160]),
+        Err(CodecError::BadFrameLength {
+            expected: 320,
+            actual: 319
+        })
+    );
     assert!(enc.encode(&[0; 320], &mut [0; 100]).is_err());
-    assert!(dec.decode(&[], &mut [0; 320]).is_err());
+    assert_eq!(
+        dec.decode(&[], &mut [0; 320]),
+        Err(CodecError::MalformedPayload)
+    );
     assert!(dec.decode(&[0; 160], &mut [0; 100]).is_err());
 }
 
 #[test]
 fn g722_concealment_repeats_the_last_frame_then_fades_to_silence() {
     let pcm = sine_i16(440.0, SAMPLE_RATE, 0.2, 0.5);
-    let mut enc = G722Encoder::new();
-    let mut dec = G722Decoder::new();
+    let mut enc = G722Encoder::new(320);
+    let mut dec = G722Decoder::new(320);
     let (mut payload, mut frame) = ([0u8; 160], [0i16; 320]);
     let mut last = 0.0;
     for f in pcm.chunks_exact(320) {
@@ -95,4 +105,10 @@ fn g722_concealment_repeats_the_last_frame_then_fades_to_silence() {
     assert!(levels[1] < levels[0] && levels[2] < levels[1], "{levels:?}");
     assert_eq!(levels[3], 0.0, "silent after 60 ms");
     assert!(dec.decode_fec(&payload, &mut frame).is_none());
+    dec.reset();
+    dec.conceal(&mut frame).expect("conceal");
+    assert!(
+        frame.iter().all(|&s| s == 0),
+        "nothing to repeat after a reset"
+    );
 }

@@ -50,7 +50,7 @@ proptest! {
 
     #[test]
     fn g722_decodes_any_payload_to_two_samples_per_byte(payload in proptest::collection::vec(any::<u8>(), 1..400)) {
-        let mut dec = G722Decoder::new();
+        let mut dec = G722Decoder::new(320);
         let mut out = vec![0i16; 800];
         prop_assert_eq!(dec.decode(&payload, &mut out), Ok(payload.len() * 2));
     }

@@ -1,36 +1,42 @@
-//! Errors from the codec wrappers (Opus, G.722) and their parameter parsing.
+//! The codec error, mirroring `CodecError` of the codec seam (`codec/mod.rs` on the `jitter`
+//! branch) variant for variant, so that merging is deleting this file and importing that one.
 //!
-//! One enum for every codec so the media loop can treat "this packet is bad" (drop it, conceal)
-//! differently from "this configuration is impossible" (renegotiate or refuse the call).
+//! It is `Copy` with static text on purpose: a corrupt payload from the network is an everyday
+//! event on the media loop, and reporting it must not allocate.
 
-use thiserror::Error;
+use std::fmt;
 
-/// What went wrong while configuring a codec or coding one frame.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+/// Why a codec call failed. None is fatal for the call: a failed decode is concealed like a
+/// lost packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CodecError {
-    /// The PCM frame handed to an encoder is not one of the durations the codec accepts.
-    #[error(
-        "a {codec} frame of {got} samples is not a supported frame size (expected {expected})"
-    )]
-    FrameSize {
-        codec: &'static str,
-        got: usize,
-        expected: &'static str,
-    },
-    /// The caller's output buffer cannot hold the result.
-    #[error("{codec} output buffer too small: need {needed}, have {have}")]
-    BufferTooSmall {
-        codec: &'static str,
-        needed: usize,
-        have: usize,
-    },
-    /// A payload from the network could not be decoded; drop it and conceal instead.
-    #[error("{codec} payload could not be decoded: {reason}")]
-    CorruptPayload { codec: &'static str, reason: String },
-    /// A setting is outside what the codec supports (sample rate, channels, bitrate, …).
-    #[error("unsupported {codec} setting: {reason}")]
-    Unsupported { codec: &'static str, reason: String },
-    /// The codec library failed in a way that is not about the input (allocation, internal error).
-    #[error("{codec} library error: {reason}")]
-    Library { codec: &'static str, reason: String },
+    /// The output buffer cannot hold the result; give at least `needed` elements.
+    OutputTooSmall { needed: usize, available: usize },
+    /// The encoder was given a PCM frame of the wrong length (`expected` interleaved samples).
+    BadFrameLength { expected: usize, actual: usize },
+    /// The payload is not a valid packet of this codec (came from the network: drop and conceal).
+    MalformedPayload,
+    /// The codec library reported an error or refused a setting; static text, never allocates.
+    Backend(&'static str),
 }
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::OutputTooSmall { needed, available } => write!(
+                f,
+                "codec output buffer too small: need {needed} samples, have {available}"
+            ),
+            Self::BadFrameLength { expected, actual } => {
+                write!(f, "codec frame has {actual} samples, expected {expected}")
+            }
+            Self::MalformedPayload => {
+                f.write_str("malformed codec payload (dropped and concealed)")
+            }
+            Self::Backend(what) => write!(f, "codec library error: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for CodecError {}

@@ -16,14 +16,14 @@
 use super::error::CodecError;
 use ezk_g722::libg722::{decoder::Decoder, encoder::Encoder, Bitrate};
 
-const CODEC: &str = "G.722";
-
 /// Audio sample rate: 16 kHz.
 pub const SAMPLE_RATE: u32 = 16_000;
 /// RTP clock rate per RFC 3551: 8000, not 16000.
 pub const RTP_CLOCK_RATE: u32 = 8_000;
 /// Static RTP payload type (RFC 3551).
 pub const PAYLOAD_TYPE: u8 = 9;
+/// Samples in a 20 ms frame, the usual ptime.
+pub const FRAME_SAMPLES_20MS: usize = 320;
 /// Longest frame we conceal by repetition (60 ms at 16 kHz).
 const MAX_FRAME_SAMPLES: usize = 960;
 /// Gain lost per concealed sample: reaches silence after 60 ms of consecutive loss.
@@ -34,9 +34,15 @@ pub fn rtp_timestamp_delta(samples: usize) -> u32 {
     (samples / 2) as u32
 }
 
+/// 16 kHz samples in one packet of `ptime_ms` (20 ms → 320).
+pub fn frame_samples_for_ptime(ptime_ms: u32) -> usize {
+    ptime_ms as usize * 16
+}
+
 /// A 64 kbit/s G.722 encoder for one outgoing stream.
 pub struct G722Encoder {
     inner: Encoder,
+    frame_samples: usize,
 }
 
 impl std::fmt::Debug for G722Encoder {
@@ -45,19 +51,21 @@ impl std::fmt::Debug for G722Encoder {
     }
 }
 
-impl Default for G722Encoder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl G722Encoder {
-    /// A 64 kbit/s encoder (mode 1; the only mode SIP peers use).
-    pub fn new() -> Self {
+    /// A 64 kbit/s encoder (mode 1, the only mode SIP peers use) taking `frame_samples` 16 kHz
+    /// samples per packet (see [`frame_samples_for_ptime`]); rounded up to an even count,
+    /// since each byte codes two samples.
+    pub fn new(frame_samples: usize) -> Self {
         // Encoder::new(rate, eight_k, packed); note the decoder's argument order differs.
         Self {
             inner: Encoder::new(Bitrate::Mode1_64000, false, false),
+            frame_samples: frame_samples.max(2).next_multiple_of(2),
         }
+    }
+
+    /// Samples per packet.
+    pub fn frame_samples(&self) -> usize {
+        self.frame_samples
     }
 
     /// Audio sample rate (16 kHz).
@@ -70,22 +78,20 @@ impl G722Encoder {
         RTP_CLOCK_RATE
     }
 
-    /// Encode 16 kHz mono PCM (an even number of samples, e.g. 320 for 20 ms) into
-    /// `pcm.len() / 2` bytes. Returns the payload length.
+    /// Encode one frame of 16 kHz mono PCM ([`frame_samples`](Self::frame_samples) long) into
+    /// half as many bytes. Returns the payload length.
     pub fn encode(&mut self, pcm: &[i16], out: &mut [u8]) -> Result<usize, CodecError> {
-        if pcm.is_empty() || pcm.len() % 2 != 0 {
-            return Err(CodecError::FrameSize {
-                codec: CODEC,
-                got: pcm.len(),
-                expected: "an even, non-zero number of 16 kHz samples",
+        if pcm.len() != self.frame_samples {
+            return Err(CodecError::BadFrameLength {
+                expected: self.frame_samples,
+                actual: pcm.len(),
             });
         }
         let needed = pcm.len() / 2;
         if out.len() < needed {
-            return Err(CodecError::BufferTooSmall {
-                codec: CODEC,
+            return Err(CodecError::OutputTooSmall {
                 needed,
-                have: out.len(),
+                available: out.len(),
             });
         }
         let bytes = self.inner.encode(pcm);
@@ -101,8 +107,10 @@ pub struct G722Decoder {
     /// The last decoded frame (its first `last_len` samples), replayed by `conceal`.
     last: Vec<i16>,
     last_len: usize,
-    /// Gain of the next concealed sample: 1.0 after a good packet, falling to 0.
+    /// Gain of the next concealed sample: 1.0 after a good packet, falling to 0 (and 0 before
+    /// the first packet, so early concealment is silence).
     gain: f32,
+    frame_samples: usize,
 }
 
 impl std::fmt::Debug for G722Decoder {
@@ -114,22 +122,31 @@ impl std::fmt::Debug for G722Decoder {
     }
 }
 
-impl Default for G722Decoder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl G722Decoder {
-    /// A 64 kbit/s decoder producing 16 kHz mono.
-    pub fn new() -> Self {
+    /// A 64 kbit/s decoder producing 16 kHz mono. `frame_samples` is the negotiated packet size
+    /// (what [`conceal`](Self::conceal) produces before the first packet arrives); packets of
+    /// other sizes decode too.
+    pub fn new(frame_samples: usize) -> Self {
         Self {
             // Decoder::new(rate, packed, eight_k).
             inner: Decoder::new(Bitrate::Mode1_64000, false, false),
             last: vec![0; MAX_FRAME_SAMPLES],
-            last_len: 320,
-            gain: 1.0,
+            last_len: frame_samples.clamp(2, MAX_FRAME_SAMPLES),
+            gain: 0.0,
+            frame_samples: frame_samples.clamp(2, MAX_FRAME_SAMPLES),
         }
+    }
+
+    /// The negotiated samples per packet.
+    pub fn frame_samples(&self) -> usize {
+        self.frame_samples
+    }
+
+    /// Forget the stream (new SSRC): fresh ADPCM state, nothing left to repeat.
+    pub fn reset(&mut self) {
+        self.inner = Decoder::new(Bitrate::Mode1_64000, false, false);
+        self.last_len = self.frame_samples;
+        self.gain = 0.0;
     }
 
     /// Audio sample rate (16 kHz).
@@ -146,17 +163,13 @@ impl G722Decoder {
     /// the only failures are an empty payload and a short `out`.
     pub fn decode(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize, CodecError> {
         if payload.is_empty() {
-            return Err(CodecError::CorruptPayload {
-                codec: CODEC,
-                reason: "empty payload".into(),
-            });
+            return Err(CodecError::MalformedPayload);
         }
         let needed = payload.len() * 2;
         if out.len() < needed {
-            return Err(CodecError::BufferTooSmall {
-                codec: CODEC,
+            return Err(CodecError::OutputTooSmall {
                 needed,
-                have: out.len(),
+                available: out.len(),
             });
         }
         let pcm = self.inner.decode(payload);
@@ -175,10 +188,9 @@ impl G722Decoder {
     pub fn conceal(&mut self, out: &mut [i16]) -> Result<usize, CodecError> {
         let n = self.last_len;
         if out.len() < n {
-            return Err(CodecError::BufferTooSmall {
-                codec: CODEC,
+            return Err(CodecError::OutputTooSmall {
                 needed: n,
-                have: out.len(),
+                available: out.len(),
             });
         }
         for (o, s) in out[..n].iter_mut().zip(&self.last[..n]) {

@@ -19,8 +19,6 @@ use opusic_c::{
     Application, Bandwidth, Bitrate, Channels, ErrorCode, InbandFec, SampleRate, Signal,
 };
 
-const CODEC: &str = "Opus";
-
 /// Opus always runs (and is always clocked in RTP) at 48 kHz.
 pub const SAMPLE_RATE: u32 = 48_000;
 /// The RTP clock rate in `a=rtpmap:<pt> opus/48000/2` (RFC 7587 §7), whatever the audio bandwidth.
@@ -100,10 +98,7 @@ impl Default for OpusConfig {
 }
 
 fn lib_err(e: ErrorCode) -> CodecError {
-    CodecError::Library {
-        codec: CODEC,
-        reason: e.message().to_string(),
-    }
+    CodecError::Backend(e.message())
 }
 
 fn channels(stereo: bool) -> Channels {
@@ -162,16 +157,14 @@ impl OpusEncoder {
     /// Apply new settings mid-stream (e.g. after a re-INVITE). Channel count cannot change.
     pub fn apply(&mut self, config: &OpusConfig) -> Result<(), CodecError> {
         if config.stereo != self.config.stereo {
-            return Err(CodecError::Unsupported {
-                codec: CODEC,
-                reason: "the channel count of a running encoder cannot change".into(),
-            });
+            return Err(CodecError::Backend(
+                "Opus: the channel count of a running encoder cannot change",
+            ));
         }
         if !(6_000..=510_000).contains(&config.bitrate_bps) {
-            return Err(CodecError::Unsupported {
-                codec: CODEC,
-                reason: format!("bitrate {} bit/s (6000..=510000)", config.bitrate_bps),
-            });
+            return Err(CodecError::Backend(
+                "Opus: bitrate outside 6000..=510000 bit/s",
+            ));
         }
         let e = &mut self.inner;
         e.set_bitrate(Bitrate::Value(config.bitrate_bps))
@@ -246,10 +239,9 @@ impl OpusEncoder {
     pub fn encode(&mut self, pcm: &[i16], out: &mut [u8]) -> Result<usize, CodecError> {
         let n = self.frame_samples() * self.channels();
         if pcm.len() != n {
-            return Err(CodecError::FrameSize {
-                codec: CODEC,
-                got: pcm.len(),
-                expected: "frame_samples() × channels()",
+            return Err(CodecError::BadFrameLength {
+                expected: n,
+                actual: pcm.len(),
             });
         }
         let scratch = &mut self.scratch[..n];
@@ -259,10 +251,9 @@ impl OpusEncoder {
         self.inner
             .encode_to_slice(scratch, out)
             .map_err(|e| match e {
-                ErrorCode::BufferTooSmall => CodecError::BufferTooSmall {
-                    codec: CODEC,
+                ErrorCode::BufferTooSmall => CodecError::OutputTooSmall {
                     needed: MAX_PACKET_BYTES,
-                    have: out.len(),
+                    available: out.len(),
                 },
                 e => lib_err(e),
             })
@@ -319,24 +310,25 @@ impl OpusDecoder {
         }
     }
 
-    /// Decode one payload from the network into `out`. Returns the number of `i16` written
-    /// (samples per channel × channels). A corrupt payload is an error, never a panic; the
-    /// caller should then [`conceal`](Self::conceal).
+    /// Decode one payload from the network into interleaved `out`. Returns samples per channel
+    /// written. A corrupt payload is an error, never a panic; the caller then
+    /// [`conceal`](Self::conceal)s.
     pub fn decode(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize, CodecError> {
         if payload.is_empty() {
-            return Err(corrupt("empty payload"));
+            return Err(CodecError::MalformedPayload);
         }
         let samples = self
             .inner
             .get_nb_samples(payload)
-            .map_err(|e| corrupt(e.message()))?;
+            .map_err(|_| CodecError::MalformedPayload)?;
         let n = self.run(payload, samples, false, out)?;
         self.last_frame_samples = samples;
         Ok(n)
     }
 
     /// Conceal one lost packet (libopus PLC): writes one frame of the last packet's duration
-    /// (20 ms before the first packet). Repeated calls fade towards silence.
+    /// (20 ms before the first packet); returns samples per channel. Repeated calls
+    /// fade towards silence.
     pub fn conceal(&mut self, out: &mut [i16]) -> Result<usize, CodecError> {
         self.run(&[], self.last_frame_samples, false, out)
     }
@@ -356,14 +348,16 @@ impl OpusDecoder {
         // The redundancy describes the previous frame at the next packet's frame size.
         let samples = match self.inner.get_nb_samples(next_payload) {
             Ok(s) => s,
-            Err(e) => return Some(Err(corrupt(e.message()))),
+            Err(_) => return Some(Err(CodecError::MalformedPayload)),
         };
         Some(self.run(next_payload, samples, true, out))
     }
 
-    /// Forget the stream's state (new SSRC, codec switch).
-    pub fn reset(&mut self) -> Result<(), CodecError> {
-        self.inner.reset().map_err(lib_err)
+    /// Forget the stream's state (new SSRC, codec switch). libopus's reset cannot fail on a
+    /// valid decoder, so its status is ignored to keep the seam's infallible `reset`.
+    pub fn reset(&mut self) {
+        let _ = self.inner.reset();
+        self.last_frame_samples = FrameDuration::Ms20.samples();
     }
 
     fn run(
@@ -376,13 +370,12 @@ impl OpusDecoder {
         let ch = self.channels();
         let needed = samples * ch;
         if samples > MAX_FRAME_SAMPLES {
-            return Err(corrupt("packet longer than 120 ms"));
+            return Err(CodecError::MalformedPayload); // longer than 120 ms
         }
         if out.len() < needed {
-            return Err(CodecError::BufferTooSmall {
-                codec: CODEC,
+            return Err(CodecError::OutputTooSmall {
                 needed,
-                have: out.len(),
+                available: out.len(),
             });
         }
         let scratch = &mut self.scratch[..needed];
@@ -390,20 +383,12 @@ impl OpusDecoder {
             .inner
             .decode_to_slice(payload, scratch, fec)
             .map_err(|e| match e {
-                ErrorCode::InvalidPacket => corrupt(e.message()),
+                ErrorCode::InvalidPacket => CodecError::MalformedPayload,
                 e => lib_err(e),
             })?;
-        let written = got * ch;
-        for (d, s) in out.iter_mut().zip(scratch.iter()).take(written) {
+        for (d, s) in out.iter_mut().zip(scratch.iter()).take(got * ch) {
             *d = i16::from_ne_bytes(s.to_ne_bytes());
         }
-        Ok(written)
-    }
-}
-
-fn corrupt(reason: &str) -> CodecError {
-    CodecError::CorruptPayload {
-        codec: CODEC,
-        reason: reason.to_string(),
+        Ok(got)
     }
 }
