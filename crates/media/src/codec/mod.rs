@@ -17,6 +17,8 @@
 //! call them every frame (principle 3: the audio path never waits).
 
 pub mod g711;
+pub mod g722;
+pub mod opus;
 
 use std::fmt;
 use std::time::Duration;
@@ -138,3 +140,58 @@ pub trait AudioDecoder {
     /// leaks from the old stream into the new one.
     fn reset(&mut self);
 }
+
+/// Wires a codec's inherent methods (same names and shapes) to the seam's traits, so each codec
+/// module keeps one implementation and the media engine can hold any of them as a trait object.
+macro_rules! codec_seam {
+    ($encoder:ty, $decoder:ty, channels: |$c:ident| $channels:expr, decoder_frame_samples: |$d:ident| $frame:expr) => {
+        impl $crate::codec::AudioEncoder for $encoder {
+            fn format(&self) -> $crate::codec::CodecFormat {
+                let $c = self;
+                $crate::codec::CodecFormat {
+                    clock_rate: self.rtp_clock_rate(),
+                    sample_rate: self.sample_rate(),
+                    channels: $channels,
+                    frame_samples: self.frame_samples(),
+                }
+            }
+
+            fn encode(&mut self, pcm: &[i16], out: &mut [u8]) -> Result<usize, CodecError> {
+                <$encoder>::encode(self, pcm, out)
+            }
+        }
+
+        impl $crate::codec::AudioDecoder for $decoder {
+            fn format(&self) -> $crate::codec::CodecFormat {
+                let ($c, $d) = (self, self);
+                $crate::codec::CodecFormat {
+                    clock_rate: self.rtp_clock_rate(),
+                    sample_rate: self.sample_rate(),
+                    channels: $channels,
+                    frame_samples: $frame,
+                }
+            }
+
+            fn decode(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize, CodecError> {
+                <$decoder>::decode(self, payload, out)
+            }
+
+            fn conceal(&mut self, out: &mut [i16]) -> Result<usize, CodecError> {
+                <$decoder>::conceal(self, out)
+            }
+
+            fn decode_fec(
+                &mut self,
+                next_payload: &[u8],
+                out: &mut [i16],
+            ) -> Option<Result<usize, CodecError>> {
+                <$decoder>::decode_fec(self, next_payload, out)
+            }
+
+            fn reset(&mut self) {
+                <$decoder>::reset(self)
+            }
+        }
+    };
+}
+pub(crate) use codec_seam;
