@@ -58,7 +58,7 @@ pub enum ResampleError {
 
 /// Samples in 10 ms at `rate`, or an error if that is not a whole number.
 pub fn frame_len_10ms(rate: u32) -> Result<usize, ResampleError> {
-    if rate == 0 || rate % 100 != 0 || rate > 384_000 {
+    if rate == 0 || !rate.is_multiple_of(100) || rate > 384_000 {
         return Err(ResampleError::UnsupportedRate(rate));
     }
     Ok(rate as usize / 100)

@@ -5,7 +5,10 @@ use dialtone_media::codec::g722::{G722Decoder, G722Encoder};
 use dialtone_media::codec::opus::{OpusConfig, OpusDecoder, OpusEncoder};
 use dialtone_media::codec::{AudioDecoder, AudioEncoder};
 
-fn pairs() -> Vec<(&'static str, Box<dyn AudioEncoder>, Box<dyn AudioDecoder>)> {
+/// A codec's name with its encoder and decoder, as the engine would hold them.
+type Pair = (&'static str, Box<dyn AudioEncoder>, Box<dyn AudioDecoder>);
+
+fn pairs() -> Vec<Pair> {
     vec![
         (
             "PCMU",

@@ -70,7 +70,7 @@ fn steady_state_resampling_and_opus_coding_do_not_allocate() {
             r.process(&input[..n_in], &mut output[..n_out])
                 .expect("process");
         }
-        play.set_drift(if i % 2 == 0 { 0.001 } else { -0.001 })
+        play.set_drift(if i.is_multiple_of(2) { 0.001 } else { -0.001 })
             .expect("drift");
         let need = play.input_frames_next();
         play.process(&input[..need], &mut output).expect("play");
@@ -78,9 +78,9 @@ fn steady_state_resampling_and_opus_coding_do_not_allocate() {
         capture
             .process(&input[..need], &mut output)
             .expect("capture");
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             let n = enc.encode(&pcm, &mut packet).expect("encode");
-            if i % 10 == 0 {
+            if i.is_multiple_of(10) {
                 dec.conceal(&mut decoded).expect("conceal");
                 let _ = dec.decode_fec(&packet[..n], &mut decoded);
             }
