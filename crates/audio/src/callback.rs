@@ -80,10 +80,8 @@ impl PlaybackCallback {
         }
         let take = frames.min(available);
         let written = match self.consumer.read_chunk(take) {
-            Ok(chunk) => {
-                let n = write_frames(out, channels, chunk.into_iter());
-                n
-            }
+            // The chunk's iterator commits what it yielded when dropped.
+            Ok(chunk) => write_frames(out, channels, chunk.into_iter()),
             Err(_) => 0,
         };
         if written < frames {

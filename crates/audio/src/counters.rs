@@ -21,6 +21,9 @@ pub struct DirectionCounters {
     pub opens: u64,
     /// Device callbacks run so far; a stuck stream shows as a number that stops growing.
     pub callbacks: u64,
+    /// Largest buffer one callback asked for or delivered (device frames): the device's
+    /// latency granularity.
+    pub largest_callback_frames: u32,
 }
 
 /// Counters for both directions.
@@ -57,6 +60,7 @@ impl DirectionShared {
             xruns: get(&self.xruns),
             opens: get(&self.opens),
             callbacks: get(&self.callbacks),
+            largest_callback_frames: self.largest_chunk.load(Ordering::Relaxed),
         }
     }
 

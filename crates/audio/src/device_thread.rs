@@ -284,8 +284,11 @@ impl Slot {
             Some(c) if c.fell_back && !target.fell_back => SwitchReason::DeviceReturned,
             _ => SwitchReason::DefaultChanged,
         };
-        if let Err(e) = self.open_on(target, reason, events) {
-            tracing::warn!(direction = %self.direction(), error = %e, "cannot switch audio device");
+        if self.open_on(target, reason, events).is_err() {
+            // A server connection that saw one of its streams killed (device removed) can
+            // refuse new streams ("Invalid argument"): retry once on a fresh connection.
+            *hosts = Hosts::new();
+            let _ = self.switch(hosts, reason, events);
         }
     }
 
@@ -302,7 +305,9 @@ impl Slot {
         if let Err(e) = &result {
             if reason == SwitchReason::StreamFailed {
                 // The old stream is dead: drop it so the next recheck retries from scratch.
-                self.stream = None;
+                if let Some(old) = self.stream.take() {
+                    retire(old);
+                }
                 self.current = None;
                 set_active(&self.active, None);
             }
@@ -340,7 +345,9 @@ impl Slot {
                 .map_err(open_failed)?;
         stream.play().map_err(open_failed)?;
         // The new stream runs before the old one stops: the gap is one device buffer at most.
-        self.stream = Some(stream);
+        if let Some(old) = self.stream.replace(stream) {
+            retire(old);
+        }
         if let (Some(slot), Some(handoff)) = (&self.handoff, handoff) {
             if let Ok(mut pending) = slot.lock() {
                 *pending = Some(handoff);
@@ -368,6 +375,27 @@ impl Slot {
             reason,
         });
         Ok(())
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(stream) = self.stream.take() {
+            retire(stream);
+        }
+    }
+}
+
+/// Drops a stream on a thread of its own. Dropping a cpal stream joins its backend threads,
+/// and for a stream whose device vanished (PulseAudio killed the sink input) that join can
+/// hang; the device thread must stay free to open the replacement. Should the drop hang, one
+/// parked thread is leaked instead of the app's audio.
+fn retire(stream: cpal::Stream) {
+    let spawned = std::thread::Builder::new()
+        .name("dialtone-audio-retire".into())
+        .spawn(move || drop(stream));
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start a thread to close an audio stream");
     }
 }
 

@@ -2,7 +2,7 @@
 //! already say what a user can do about it, because most audio failures are fixed at the desk
 //! (plug the headset in, pick another device), not in code.
 
-use crate::devices::{DeviceId, Direction};
+use crate::devices::Direction;
 
 /// What went wrong with a sound device. Variants are the cases a caller acts on differently.
 #[derive(Debug, thiserror::Error)]
@@ -20,13 +20,6 @@ pub enum AudioError {
          (PulseAudio/PipeWire) is running, then try again."
     )]
     NoOutputDevice,
-
-    /// A remembered device id is not present and the caller asked for exactly that device.
-    #[error(
-        "The {direction} device {id} is not connected. Plug it in, or choose another device \
-         (or \"follow the system default\") in Settings → Audio."
-    )]
-    DeviceNotFound { direction: Direction, id: DeviceId },
 
     /// The string does not look like an id this crate produced.
     #[error(

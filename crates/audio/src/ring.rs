@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn push_reports_what_did_not_fit() {
-        let (mut p, mut c) = RingBuffer::<f32>::new(10);
+        let (mut p, c) = RingBuffer::<f32>::new(10);
         assert_eq!(push_iter(&mut p, 6, std::iter::repeat(1.0)), 0);
         assert_eq!(push_iter(&mut p, 6, std::iter::repeat(2.0)), 2);
         assert_eq!(c.slots(), 10);
