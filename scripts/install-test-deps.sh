@@ -2,11 +2,13 @@
 # Installs the real peers that dialtone-tests (tests/) starts on a private loopback:
 # kamailio (registrar/proxy incl. TLS + WebSocket modules), baresip (far-end phone),
 # SIPp (scripted SIP flows), sipsak (harness self-tests), openssl (per-run certificates),
-# iproute2 (`ip link set lo up` in each test's network namespace).
+# iproute2 (`ip link set lo up` in each test's network namespace), and the virtual sound devices
+# of the audio tests: pulseaudio + pulseaudio-utils (null sinks, paplay/parecord/pactl) and
+# libasound2-plugins (ALSA `default` -> PulseAudio).
 # Debian 12, run as root. Idempotent: does nothing (and no apt-get update) when all are present.
 set -eu
 
-PACKAGES="kamailio kamailio-tls-modules kamailio-websocket-modules baresip-core sip-tester sipsak openssl iproute2"
+PACKAGES="kamailio kamailio-tls-modules kamailio-websocket-modules baresip-core sip-tester sipsak openssl iproute2 pulseaudio pulseaudio-utils libasound2-plugins"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -25,6 +25,7 @@ mod event_log;
 mod kamailio;
 mod netns;
 mod process;
+mod pulse;
 mod sipp;
 
 pub use artifacts::ArtifactDir;
@@ -34,6 +35,7 @@ pub use error::HarnessError;
 pub use event_log::EventLog;
 pub use kamailio::{Binding, Kamailio, KamailioOptions};
 pub use netns::Netns;
+pub use pulse::{PulseAudio, PulseClient};
 pub use sipp::{Sipp, SippOutcome, SippTransport};
 
 /// Result type of every fallible harness operation.
