@@ -116,6 +116,9 @@ pub struct InviteSession {
     // Callee.
     /// The INVITE we received and its server transaction, until we answer it finally.
     pub(super) server_invite: Option<(TransactionKey, SipMessage)>,
+    /// That INVITE's server transaction, kept after the answer: a CANCEL that crosses our
+    /// final response still matches it and gets its 200 (RFC 3261 §9.2).
+    pub(super) invite_server_key: Option<TransactionKey>,
     pub(super) unacked: Option<Unacked>,
     /// The user hung up while our 2xx waited for its ACK: §15 forbids the BYE before it.
     pub(super) bye_after_ack: bool,
@@ -167,6 +170,7 @@ impl InviteSession {
             acks: Vec::new(),
             fork_byes: Vec::new(),
             server_invite: None,
+            invite_server_key: None,
             unacked: None,
             bye_after_ack: false,
             offered_timer: None,
@@ -250,8 +254,8 @@ impl InviteSession {
     /// Whether a CANCEL that created server transaction `cancel_key` targets our INVITE
     /// (RFC 3261 §9.2: it matches the INVITE's transaction).
     pub fn cancels(&self, cancel_key: &TransactionKey) -> bool {
-        match (&self.server_invite, cancel_key.cancelled_invite()) {
-            (Some((key, _)), Some(target)) => *key == target,
+        match (&self.invite_server_key, cancel_key.cancelled_invite()) {
+            (Some(key), Some(target)) => *key == target,
             _ => false,
         }
     }

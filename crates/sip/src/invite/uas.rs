@@ -30,6 +30,7 @@ impl InviteSession {
         session.peer_allows_update = super::uac::peer_allows_update(&invite);
         session.remote_sdp = Body::session_description(&invite);
         session.server_invite = Some((key.clone(), invite.clone()));
+        session.invite_server_key = Some(key.clone());
         match Dialog::uas(&invite, &session.local_tag) {
             Ok(dialog) => session.dialog = Some(dialog),
             Err(err) => {
