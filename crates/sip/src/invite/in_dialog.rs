@@ -425,6 +425,9 @@ impl InviteSession {
             return;
         }
         let Some(ours) = self.ours.take() else { return };
+        if self.ended {
+            return;
+        }
         match code {
             200..=299 => self.on_our_success(now, response, ours),
             491 => {
