@@ -18,9 +18,11 @@ fn basic_call_exchanges_offer_and_answer_and_ends_with_bye() {
     assert_eq!(bench.bob.session().remote_sdp(), Some(&sdp(ALICE_SDP)));
     bench.act(Who::Bob, |s, now| s.ring(now)).expect("ring");
     bench.run();
-    assert!(bench.alice.events.iter().any(
-        |e| matches!(e, SessionEvent::Progress { code: 180, .. })
-    ));
+    assert!(bench
+        .alice
+        .events
+        .iter()
+        .any(|e| matches!(e, SessionEvent::Progress { code: 180, .. })));
     assert_eq!(bench.alice.session().state(), SessionState::Early);
 
     bench
@@ -36,7 +38,9 @@ fn basic_call_exchanges_offer_and_answer_and_ends_with_bye() {
     assert_eq!(bench.bob.session().state(), SessionState::Confirmed);
     assert_eq!(bench.sent(Who::Alice, "ACK").len(), 1);
 
-    bench.act(Who::Alice, |s, now| s.hangup(now)).expect("hangup");
+    bench
+        .act(Who::Alice, |s, now| s.hangup(now))
+        .expect("hangup");
     bench.run();
     assert_eq!(bench.alice.ended(), Some(&EndReason::LocalBye));
     assert_eq!(bench.bob.ended(), Some(&EndReason::RemoteBye));
@@ -57,10 +61,14 @@ fn late_offer_puts_the_offer_in_the_200_and_the_answer_in_the_ack() {
         .act(Who::Bob, |s, now| s.accept(now, sdp(BOB_SDP)))
         .expect("accept with our offer");
     bench.run();
-    assert!(bench.alice.events.contains(&SessionEvent::Answered { body: None }));
-    assert!(bench.alice.events.contains(&SessionEvent::OfferReceived {
-        body: sdp(BOB_SDP)
-    }));
+    assert!(bench
+        .alice
+        .events
+        .contains(&SessionEvent::Answered { body: None }));
+    assert!(bench
+        .alice
+        .events
+        .contains(&SessionEvent::OfferReceived { body: sdp(BOB_SDP) }));
     assert_eq!(bench.alice.session().state(), SessionState::Accepted);
 
     bench
@@ -152,7 +160,9 @@ fn callers_bye_follows_the_route_set_to_the_callee_contact() {
     let mut bench = Bench::new(None);
     bench.record_route = Some("<sip:proxy.example.com;lr>".into());
     bench.establish();
-    bench.act(Who::Alice, |s, now| s.hangup(now)).expect("hangup");
+    bench
+        .act(Who::Alice, |s, now| s.hangup(now))
+        .expect("hangup");
     bench.run();
     let (bye, _) = bench.sent(Who::Alice, "BYE").pop().expect("Alice's BYE");
     assert_eq!(bye.request_uri(), Some("sip:bob@bob.example.com:5060"));
@@ -227,7 +237,9 @@ fn out_of_order_cseq_gets_500_and_changes_nothing() {
 fn requests_for_an_unknown_dialog_get_481() {
     let mut bench = Bench::new(None);
     bench.establish();
-    bench.act(Who::Alice, |s, now| s.hangup(now)).expect("hangup");
+    bench
+        .act(Who::Alice, |s, now| s.hangup(now))
+        .expect("hangup");
     bench.run();
     // Bob's session is gone from his point of view: a late INFO on the old dialog is refused.
     bench.bob.sessions.clear();
@@ -240,7 +252,15 @@ fn every_message_of_a_call_has_the_headers_a_peer_needs() {
     let mut bench = Bench::new(None);
     bench.establish();
     let (invite, _) = bench.sent(Who::Alice, "INVITE").remove(0);
-    for name in ["Via", "From", "To", "Call-ID", "CSeq", "Contact", "Max-Forwards"] {
+    for name in [
+        "Via",
+        "From",
+        "To",
+        "Call-ID",
+        "CSeq",
+        "Contact",
+        "Max-Forwards",
+    ] {
         assert!(
             invite.headers.get(HeaderName::new(name)).is_some(),
             "INVITE lacks {name}"

@@ -14,7 +14,9 @@ fn cancel_before_answer_ends_both_sides_with_487() {
     bench.run();
     bench.act(Who::Bob, |s, now| s.ring(now)).expect("ring");
     bench.run();
-    bench.act(Who::Alice, |s, now| s.hangup(now)).expect("hangup");
+    bench
+        .act(Who::Alice, |s, now| s.hangup(now))
+        .expect("hangup");
     bench.run();
     assert_eq!(bench.sent(Who::Alice, "CANCEL").len(), 1);
     assert_eq!(bench.sent(Who::Bob, "SIP/2.0 200 OK (1 CANCEL)").len(), 1);
@@ -32,7 +34,9 @@ fn cancel_reuses_the_invites_branch_so_it_matches_the_transaction() {
     bench.run();
     bench.act(Who::Bob, |s, now| s.ring(now)).expect("ring");
     bench.run();
-    bench.act(Who::Alice, |s, now| s.hangup(now)).expect("hangup");
+    bench
+        .act(Who::Alice, |s, now| s.hangup(now))
+        .expect("hangup");
     bench.run();
     let (invite, _) = bench.sent(Who::Alice, "INVITE").remove(0);
     let (cancel, _) = bench.sent(Who::Alice, "CANCEL").remove(0);
@@ -48,7 +52,9 @@ fn hangup_before_any_provisional_waits_for_one_before_cancelling() {
     let mut bench = Bench::new(None);
     // Bob's 100 Trying is late: the CANCEL must wait for a provisional response (§9.1).
     bench.call(Some(sdp(ALICE_SDP)));
-    bench.act(Who::Alice, |s, now| s.hangup(now)).expect("hangup");
+    bench
+        .act(Who::Alice, |s, now| s.hangup(now))
+        .expect("hangup");
     assert!(bench.sent(Who::Alice, "CANCEL").is_empty());
     bench.run();
     assert!(bench.sent(Who::Alice, "CANCEL").is_empty());
@@ -70,7 +76,9 @@ fn cancel_crossing_the_200_gets_ack_and_bye() {
     bench
         .act(Who::Bob, |s, now| s.accept(now, sdp(BOB_SDP)))
         .expect("accept");
-    bench.act(Who::Alice, |s, now| s.hangup(now)).expect("hangup");
+    bench
+        .act(Who::Alice, |s, now| s.hangup(now))
+        .expect("hangup");
     bench.run();
     // The CANCEL came too late at Bob: 200 to it, no 487.
     assert_eq!(bench.sent(Who::Bob, "SIP/2.0 200 OK (1 CANCEL)").len(), 1);

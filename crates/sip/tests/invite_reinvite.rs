@@ -30,7 +30,11 @@ fn caller_holds_and_resumes_by_reinvite() {
         body: sdp(BOB_HELD)
     }));
     assert_eq!(bench.alice.session().local_sdp(), Some(&sdp(ALICE_HOLD)));
-    assert_eq!(bench.sent(Who::Alice, "ACK").len(), 2, "ACK for the re-INVITE's 2xx");
+    assert_eq!(
+        bench.sent(Who::Alice, "ACK").len(),
+        2,
+        "ACK for the re-INVITE's 2xx"
+    );
 
     bench.bob.auto_answer = Some(sdp(BOB_SDP));
     bench
@@ -59,7 +63,11 @@ fn callee_holds_by_reinvite_in_the_other_direction() {
         body: sdp(ALICE_HELD)
     }));
     let (reinvite, _) = bench.sent(Who::Bob, "INVITE").remove(0);
-    assert_eq!(reinvite.cseq().expect("cseq").seq, 1, "Bob's first CSeq in the dialog");
+    assert_eq!(
+        reinvite.cseq().expect("cseq").seq,
+        1,
+        "Bob's first CSeq in the dialog"
+    );
     assert_eq!(bench.sent(Who::Bob, "ACK").len(), 1);
 }
 
@@ -75,9 +83,11 @@ fn refused_reinvite_keeps_the_previous_session() {
         .act(Who::Bob, |s, now| s.reject_offer(now, 488))
         .expect("refuse");
     bench.run();
-    assert!(bench.alice.events.iter().any(
-        |e| matches!(e, SessionEvent::OfferRejected { code: 488, .. })
-    ));
+    assert!(bench
+        .alice
+        .events
+        .iter()
+        .any(|e| matches!(e, SessionEvent::OfferRejected { code: 488, .. })));
     assert_eq!(bench.alice.session().local_sdp(), Some(&sdp(ALICE_SDP)));
     assert_eq!(bench.alice.session().state(), SessionState::Confirmed);
 }
@@ -112,7 +122,11 @@ fn glare_resolves_by_backoff_with_both_reinvites_completing() {
     // Bob did not create the Call-ID: he retries within 0–2 s, Alice only after 2.1 s.
     bench.advance(Duration::from_millis(2050));
     assert_eq!(bench.sent(Who::Bob, "INVITE").len(), 2);
-    assert_eq!(bench.sent(Who::Alice, "INVITE").len(), 2, "only the first INVITE and the glared one");
+    assert_eq!(
+        bench.sent(Who::Alice, "INVITE").len(),
+        2,
+        "only the first INVITE and the glared one"
+    );
     assert!(bench.bob.events.contains(&SessionEvent::AnswerReceived {
         body: sdp(ALICE_HELD)
     }));
@@ -139,7 +153,10 @@ fn forked_second_2xx_is_acked_and_byed_and_the_first_dialog_kept() {
 
     let acks = bench.sent(Who::Alice, "ACK");
     assert_eq!(acks.len(), 2);
-    assert_eq!(acks[1].0.request_uri(), Some("sip:bob@desk.example.com:5062"));
+    assert_eq!(
+        acks[1].0.request_uri(),
+        Some("sip:bob@desk.example.com:5062")
+    );
     let byes = bench.sent(Who::Alice, "BYE");
     assert_eq!(byes.len(), 1);
     assert_eq!(byes[0].0.to().expect("to").tag(), Some("otherphone"));
@@ -200,7 +217,9 @@ fn bye_during_a_pending_reinvite_offer_answers_it_487() {
         .act(Who::Alice, |s, now| s.reinvite(now, sdp(ALICE_HOLD)))
         .expect("hold");
     bench.run();
-    bench.act(Who::Alice, |s, now| s.hangup(now)).expect("hangup");
+    bench
+        .act(Who::Alice, |s, now| s.hangup(now))
+        .expect("hangup");
     bench.run();
     assert_eq!(bench.sent(Who::Bob, "SIP/2.0 487").len(), 1);
     assert_eq!(bench.bob.ended(), Some(&EndReason::RemoteBye));

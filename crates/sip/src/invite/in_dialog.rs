@@ -251,7 +251,7 @@ impl InviteSession {
             Some(offer) => {
                 self.awaiting = Some(Awaiting::Request {
                     key: key.clone(),
-                    request: request.clone(),
+                    request: Box::new(request.clone()),
                 });
                 self.event(SessionEvent::OfferReceived { body: offer });
             }

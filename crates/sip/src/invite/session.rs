@@ -62,7 +62,7 @@ pub(super) enum Awaiting {
     /// A re-INVITE or UPDATE carrying an offer, waiting in server transaction `key`.
     Request {
         key: TransactionKey,
-        request: SipMessage,
+        request: Box<SipMessage>,
     },
 }
 

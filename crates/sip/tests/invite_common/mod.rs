@@ -123,24 +123,29 @@ impl Phone {
                     }
                 }
             }
-            Incoming::Response { msg, .. } => self.to_session_response(now, &msg),
+            Incoming::Response { msg, .. } => self.route_response(now, &msg),
             Incoming::Stray(msg) if msg.is_request() => {
                 if let Some(session) = self.sessions.iter_mut().find(|s| s.owns_request(&msg)) {
                     session.handle_ack(now, &msg);
                 }
             }
-            Incoming::Stray(msg) => self.to_session_response(now, &msg),
+            Incoming::Stray(msg) => self.route_response(now, &msg),
             Incoming::Absorbed => {}
         }
     }
 
-    fn to_session_response(&mut self, now: Instant, msg: &SipMessage) {
+    fn route_response(&mut self, now: Instant, msg: &SipMessage) {
         if let Some(session) = self.sessions.iter_mut().find(|s| s.owns_response(msg)) {
             session.handle_response(now, msg);
         }
     }
 
-    fn reply_481(&mut self, now: Instant, key: &dialtone_sip::transaction::TransactionKey, msg: &SipMessage) {
+    fn reply_481(
+        &mut self,
+        now: Instant,
+        key: &dialtone_sip::transaction::TransactionKey,
+        msg: &SipMessage,
+    ) {
         if let Some(response) = unknown_dialog_response(msg) {
             let _ = self.layer.respond(now, key, response);
         }
@@ -156,7 +161,9 @@ impl Phone {
                     progressed = true;
                     match output {
                         SessionOutput::Request(request) => {
-                            if let Err(err) = self.layer.send_request(now, request, TransportKind::Udp) {
+                            if let Err(err) =
+                                self.layer.send_request(now, request, TransportKind::Udp)
+                            {
                                 panic!("session asked for a bad transaction: {err}");
                             }
                         }
@@ -178,7 +185,9 @@ impl Phone {
             if let Some(body) = self.auto_answer.clone() {
                 for index in offers {
                     if let Some(session) = self.sessions.get_mut(index) {
-                        session.answer(now, body.clone()).expect("an offer to answer");
+                        session
+                            .answer(now, body.clone())
+                            .expect("an offer to answer");
                         progressed = true;
                     }
                 }
@@ -187,7 +196,8 @@ impl Phone {
                 progressed = true;
                 let failure = match output {
                     Output::Transmit(bytes) => {
-                        self.outbox.push(SipMessage::parse(&bytes).expect("we send valid SIP"));
+                        self.outbox
+                            .push(SipMessage::parse(&bytes).expect("we send valid SIP"));
                         None
                     }
                     Output::Timeout => Some(TransactionFailure::Timeout),
@@ -315,8 +325,8 @@ impl Bench {
 
     fn add_record_route(&self, msg: &mut SipMessage) {
         let Some(rr) = &self.record_route else { return };
-        let creates_dialog = msg.method() == Some(&Method::Invite)
-            && msg.to().is_ok_and(|t| t.tag().is_none());
+        let creates_dialog =
+            msg.method() == Some(&Method::Invite) && msg.to().is_ok_and(|t| t.tag().is_none());
         if creates_dialog {
             msg.headers.push(HeaderName::RECORD_ROUTE, rr.clone());
         }
