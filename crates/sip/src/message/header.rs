@@ -31,6 +31,8 @@ impl HeaderName {
     pub const ALLOW: HeaderName = HeaderName::constant("Allow");
     pub const SUPPORTED: HeaderName = HeaderName::constant("Supported");
     pub const REQUIRE: HeaderName = HeaderName::constant("Require");
+    pub const SESSION_EXPIRES: HeaderName = HeaderName::constant("Session-Expires");
+    pub const MIN_SE: HeaderName = HeaderName::constant("Min-SE");
 
     const fn constant(name: &'static str) -> HeaderName {
         HeaderName(Cow::Borrowed(name))
@@ -88,6 +90,8 @@ impl HeaderName {
             HeaderName::ALLOW,
             HeaderName::SUPPORTED,
             HeaderName::REQUIRE,
+            HeaderName::SESSION_EXPIRES,
+            HeaderName::MIN_SE,
         ];
         KNOWN
             .iter()

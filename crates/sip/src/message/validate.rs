@@ -86,7 +86,7 @@ pub struct UaPolicy {
 }
 
 impl Default for UaPolicy {
-    /// Every method this crate names, no extensions, and the body types a softphone reads.
+    /// Every method this crate names, session timers, and the body types a softphone reads.
     fn default() -> UaPolicy {
         UaPolicy {
             methods: vec![
@@ -105,12 +105,16 @@ impl Default for UaPolicy {
                 Method::Message,
                 Method::Publish,
             ],
-            extensions: Vec::new(),
+            // RFC 4028 session timers (crate::invite): a peer may Require them.
+            extensions: vec!["timer".to_owned()],
             content_types: [
                 "application/sdp",
                 "multipart/mixed",
                 "text/plain",
                 "message/sipfrag",
+                // DTMF in INFO (crate::invite passes the digits up).
+                "application/dtmf-relay",
+                "application/dtmf",
             ]
             .map(str::to_owned)
             .to_vec(),
