@@ -6,7 +6,11 @@
 //! engine that ties them to sockets comes next.
 
 pub mod codec;
+pub mod dtmf;
 pub mod jitter;
 pub mod plc;
 pub mod resample;
+pub mod rtcp;
+pub mod rtp;
 pub mod sdp;
+pub mod stats;
