@@ -110,7 +110,9 @@ fn rebuild(
         cname: "fuzz@dialtone",
     };
     let mut out = vec![0u8; report.encoded_len()];
-    let len = report.write(&mut out).expect("a parsed report must write back");
+    let len = report
+        .write(&mut out)
+        .expect("a parsed report must write back");
     let compound = RtcpCompound::parse(&out[..len]).expect("a written report must parse");
     let first = compound.packets().next().expect("the report comes first");
     let (again_ssrc, again_info, again_blocks): (u32, _, Vec<_>) = match first {

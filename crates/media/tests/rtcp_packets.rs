@@ -50,7 +50,10 @@ fn parses_a_real_baresip_sender_report_with_sdes() {
         panic!("expected SR, got {:?}", packets[0]);
     };
     assert_eq!(sr.ssrc, 0x8db3_8960);
-    assert_eq!(sr.sender_info.ntp, NtpTime::from_parts(0xeeaf_0a34, 0xba60_b2c8));
+    assert_eq!(
+        sr.sender_info.ntp,
+        NtpTime::from_parts(0xeeaf_0a34, 0xba60_b2c8)
+    );
     assert_eq!(sr.sender_info.rtp_timestamp, 52_348);
     assert_eq!(sr.sender_info.packet_count, 249);
     // 249 PCMU packets × 160 bytes: payload octets only, as RFC 3550 §6.4.1 says.
@@ -110,7 +113,8 @@ fn rtt_from_baresips_real_exchange_is_loopback_fast() {
     // The peer's SR left at NTP eeaf0a34.ac09c3ce; baresip's answer arrived 56.020128 ms later
     // (same host, same clock), saying it held the SR for DLSR = 0x0e56 (56.0 ms).
     let peer = hex(BARESIP_PEER_SR);
-    let Some(RtcpPacket::SenderReport(peer_sr)) = RtcpCompound::parse(&peer).unwrap().packets().next()
+    let Some(RtcpPacket::SenderReport(peer_sr)) =
+        RtcpCompound::parse(&peer).unwrap().packets().next()
     else {
         panic!("the peer's packet starts with an SR");
     };
@@ -206,11 +210,9 @@ fn writes_receiver_report_with_negative_loss_and_a_bye() {
 #[test]
 fn unknown_types_and_padding_are_skipped() {
     // RR without blocks; PSFB PLI (type 206, FMT 1) padded with 4 bytes; then SDES without items.
-    let bytes = hex(
-        "80c90001 00000001
+    let bytes = hex("80c90001 00000001
          a1ce0003 00000001 00000002 00000004
-         81ca0001 00000001",
-    );
+         81ca0001 00000001");
     let packets: Vec<_> = RtcpCompound::parse(&bytes).unwrap().packets().collect();
     assert_eq!(packets.len(), 3);
     assert_eq!(
@@ -231,16 +233,32 @@ fn unknown_types_and_padding_are_skipped() {
 #[test]
 fn rejects_malformed_compounds_with_the_rule_they_break() {
     assert_eq!(RtcpCompound::parse(&[]), Err(RtcpError::TooShort(0)));
-    assert_eq!(RtcpCompound::parse(&hex("40c90001 00000001")), Err(RtcpError::BadVersion(1)));
+    assert_eq!(
+        RtcpCompound::parse(&hex("40c90001 00000001")),
+        Err(RtcpError::BadVersion(1))
+    );
     // Length says 3 words but 1 follows; second packet cut short.
     assert_eq!(
         RtcpCompound::parse(&hex("80c90002 00000001")),
-        Err(RtcpError::LengthOverrun { packet_type: 201, length: 12, available: 8 })
+        Err(RtcpError::LengthOverrun {
+            packet_type: 201,
+            length: 12,
+            available: 8
+        })
     );
-    assert_eq!(RtcpCompound::parse(&hex("80c90001 00000001 80")), Err(RtcpError::TooShort(1)));
+    assert_eq!(
+        RtcpCompound::parse(&hex("80c90001 00000001 80")),
+        Err(RtcpError::TooShort(1))
+    );
     // RR says one block but has none; SR too short for sender info.
-    assert_eq!(RtcpCompound::parse(&hex("81c90001 00000001")), Err(RtcpError::Truncated(201)));
-    assert_eq!(RtcpCompound::parse(&hex("80c80001 00000001")), Err(RtcpError::Truncated(200)));
+    assert_eq!(
+        RtcpCompound::parse(&hex("81c90001 00000001")),
+        Err(RtcpError::Truncated(201))
+    );
+    assert_eq!(
+        RtcpCompound::parse(&hex("80c80001 00000001")),
+        Err(RtcpError::Truncated(200))
+    );
     // SDES item longer than the packet; BYE reason longer than the packet.
     assert_eq!(
         RtcpCompound::parse(&hex("81ca0002 00000001 01ff0000")),
@@ -251,23 +269,47 @@ fn rejects_malformed_compounds_with_the_rule_they_break() {
         Err(RtcpError::Truncated(203))
     );
     // Padding count zero, and larger than the body.
-    assert_eq!(RtcpCompound::parse(&hex("a0c90001 00000000")), Err(RtcpError::BadPadding(201)));
-    assert_eq!(RtcpCompound::parse(&hex("a0c90001 00000009")), Err(RtcpError::BadPadding(201)));
+    assert_eq!(
+        RtcpCompound::parse(&hex("a0c90001 00000000")),
+        Err(RtcpError::BadPadding(201))
+    );
+    assert_eq!(
+        RtcpCompound::parse(&hex("a0c90001 00000009")),
+        Err(RtcpError::BadPadding(201))
+    );
 }
 
 #[test]
 fn refuses_to_write_what_rtcp_cannot_hold() {
     let blocks = [ReportBlock::default(); 32];
     let mut out = [0u8; 2048];
-    let report = CompoundReport { ssrc: 1, sender_info: None, report_blocks: &blocks, cname: "x" };
+    let report = CompoundReport {
+        ssrc: 1,
+        sender_info: None,
+        report_blocks: &blocks,
+        cname: "x",
+    };
     assert!(matches!(report.write(&mut out), Err(RtcpError::TooLong(_))));
     let long = "x".repeat(256);
-    let report = CompoundReport { ssrc: 1, sender_info: None, report_blocks: &[], cname: &long };
+    let report = CompoundReport {
+        ssrc: 1,
+        sender_info: None,
+        report_blocks: &[],
+        cname: &long,
+    };
     assert!(matches!(report.write(&mut out), Err(RtcpError::TooLong(_))));
-    let report = CompoundReport { ssrc: 1, sender_info: None, report_blocks: &[], cname: "x" };
+    let report = CompoundReport {
+        ssrc: 1,
+        sender_info: None,
+        report_blocks: &[],
+        cname: "x",
+    };
     assert_eq!(
         report.write(&mut out[..10]),
-        Err(RtcpError::BufferTooSmall { needed: 20, capacity: 10 })
+        Err(RtcpError::BufferTooSmall {
+            needed: 20,
+            capacity: 10
+        })
     );
 }
 
@@ -291,8 +333,14 @@ fn ntp_conversions_keep_the_rfc_units() {
     assert_eq!(ntp.seconds(), 3_155_673_600);
     assert_eq!(ntp.fraction(), 0x8000_0000);
     assert_eq!(ntp.middle32(), (3_155_673_600u32 << 16) | 0x8000);
-    assert_eq!(ntp_short_from_duration(Duration::from_millis(5250)), 0x0005_4000);
-    assert_eq!(ntp_short_to_duration(0x0005_4000), Duration::from_millis(5250));
+    assert_eq!(
+        ntp_short_from_duration(Duration::from_millis(5250)),
+        0x0005_4000
+    );
+    assert_eq!(
+        ntp_short_to_duration(0x0005_4000),
+        Duration::from_millis(5250)
+    );
 }
 
 #[test]
@@ -301,19 +349,27 @@ fn reports_are_scheduled_about_every_five_seconds_with_the_first_sooner() {
     for seed in 0..50 {
         let mut scheduler = RtcpScheduler::new(start, seed);
         let first = scheduler.poll_timeout() - start;
-        assert!(first >= Duration::from_millis(1250) && first < Duration::from_millis(3750), "{first:?}");
+        assert!(
+            first >= Duration::from_millis(1250) && first < Duration::from_millis(3750),
+            "{first:?}"
+        );
         assert!(!scheduler.handle_timeout(start + first - Duration::from_millis(1)));
         let mut now = start + first;
         let mut total = Duration::ZERO;
         for _ in 0..100 {
             assert!(scheduler.handle_timeout(now));
             let interval = scheduler.poll_timeout() - now;
-            assert!(interval >= Duration::from_millis(2500) && interval < Duration::from_millis(7500));
+            assert!(
+                interval >= Duration::from_millis(2500) && interval < Duration::from_millis(7500)
+            );
             total += interval;
             now += interval;
         }
         let mean = total / 100;
-        assert!(mean > Duration::from_millis(4500) && mean < Duration::from_millis(5500), "{mean:?}");
+        assert!(
+            mean > Duration::from_millis(4500) && mean < Duration::from_millis(5500),
+            "{mean:?}"
+        );
     }
 }
 

@@ -51,7 +51,8 @@ fn writes_the_pcmu_packet_byte_for_byte() {
 
 /// V=2 P=1 X=1 CC=2, M=0 PT=111 (Opus), two CSRCs, an RFC 8285 one-byte extension of one word,
 /// a 2-byte payload and 2 bytes of padding (count included).
-const FULL: &str = "b2 6f ffff 11223344 55667788  00000001 00000002  bede 0001 10ff0000  abcd  0002";
+const FULL: &str =
+    "b2 6f ffff 11223344 55667788  00000001 00000002  bede 0001 10ff0000  abcd  0002";
 
 #[test]
 fn parses_csrcs_extension_and_padding() {
@@ -111,15 +112,24 @@ fn header_only_write_leaves_room_for_in_place_encoding() {
 #[test]
 fn rejects_malformed_packets_with_the_rule_they_break() {
     assert_eq!(RtpPacket::parse(&[]), Err(RtpError::TooShort(0)));
-    assert_eq!(RtpPacket::parse(&hex("8000 0001 00000000 000000")), Err(RtpError::TooShort(11)));
-    assert_eq!(RtpPacket::parse(&hex("4000 0001 00000000 00000000")), Err(RtpError::BadVersion(1)));
+    assert_eq!(
+        RtpPacket::parse(&hex("8000 0001 00000000 000000")),
+        Err(RtpError::TooShort(11))
+    );
+    assert_eq!(
+        RtpPacket::parse(&hex("4000 0001 00000000 00000000")),
+        Err(RtpError::BadVersion(1))
+    );
     // CC=3 but only one CSRC present.
     assert_eq!(
         RtpPacket::parse(&hex("8300 0001 00000000 00000000 00000001")),
         Err(RtpError::CsrcOverrun(3))
     );
     // X set, extension header missing / its length says two words but one follows.
-    assert_eq!(RtpPacket::parse(&hex("9000 0001 00000000 00000000 bede")), Err(RtpError::ExtensionOverrun));
+    assert_eq!(
+        RtpPacket::parse(&hex("9000 0001 00000000 00000000 bede")),
+        Err(RtpError::ExtensionOverrun)
+    );
     assert_eq!(
         RtpPacket::parse(&hex("9000 0001 00000000 00000000 bede0002 00000000")),
         Err(RtpError::ExtensionOverrun)
@@ -127,11 +137,17 @@ fn rejects_malformed_packets_with_the_rule_they_break() {
     // P set, count zero / count larger than what follows the header.
     assert_eq!(
         RtpPacket::parse(&hex("a000 0001 00000000 00000000 ab00")),
-        Err(RtpError::BadPadding { count: 0, available: 2 })
+        Err(RtpError::BadPadding {
+            count: 0,
+            available: 2
+        })
     );
     assert_eq!(
         RtpPacket::parse(&hex("a000 0001 00000000 00000000 ab03")),
-        Err(RtpError::BadPadding { count: 3, available: 2 })
+        Err(RtpError::BadPadding {
+            count: 3,
+            available: 2
+        })
     );
 }
 
@@ -147,11 +163,26 @@ fn refuses_to_write_what_the_header_cannot_hold() {
     let mut out = [0u8; 128];
     let too_many = [0u32; 16];
     let bad = [
-        (RtpHeader { payload_type: 128, ..RtpHeader::default() }, RtpError::BadPayloadType(128)),
-        (RtpHeader { csrcs: &too_many, ..RtpHeader::default() }, RtpError::TooManyCsrcs(16)),
         (
             RtpHeader {
-                extension: Some(RtpExtension { profile: 1, data: &[1, 2, 3] }),
+                payload_type: 128,
+                ..RtpHeader::default()
+            },
+            RtpError::BadPayloadType(128),
+        ),
+        (
+            RtpHeader {
+                csrcs: &too_many,
+                ..RtpHeader::default()
+            },
+            RtpError::TooManyCsrcs(16),
+        ),
+        (
+            RtpHeader {
+                extension: Some(RtpExtension {
+                    profile: 1,
+                    data: &[1, 2, 3],
+                }),
                 ..RtpHeader::default()
             },
             RtpError::BadExtensionLength(3),
@@ -162,7 +193,10 @@ fn refuses_to_write_what_the_header_cannot_hold() {
     }
     assert_eq!(
         RtpHeader::default().write_packet(&[0; 10], &mut out[..20]),
-        Err(RtpError::BufferTooSmall { needed: 22, capacity: 20 })
+        Err(RtpError::BufferTooSmall {
+            needed: 22,
+            capacity: 20
+        })
     );
 }
 
@@ -194,11 +228,25 @@ fn media_clock_advances_at_the_clock_rate_and_wraps() {
     assert_eq!(opus.units_to_duration(4800), Duration::from_millis(100));
 }
 
-type AnyHeader = (bool, u8, u16, u32, u32, Vec<u32>, Option<(u16, Vec<u8>)>, Vec<u8>);
+type AnyHeader = (
+    bool,
+    u8,
+    u16,
+    u32,
+    u32,
+    Vec<u32>,
+    Option<(u16, Vec<u8>)>,
+    Vec<u8>,
+);
 
 fn any_header() -> impl Strategy<Value = AnyHeader> {
-    let extension = (any::<u16>(), prop::collection::vec(any::<u32>(), 0..3))
-        .prop_map(|(profile, words)| (profile, words.iter().flat_map(|w| w.to_be_bytes()).collect()));
+    let extension =
+        (any::<u16>(), prop::collection::vec(any::<u32>(), 0..3)).prop_map(|(profile, words)| {
+            (
+                profile,
+                words.iter().flat_map(|w| w.to_be_bytes()).collect(),
+            )
+        });
     (
         any::<bool>(),
         0u8..128,

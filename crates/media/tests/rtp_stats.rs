@@ -42,7 +42,11 @@ fn extended_sequence_counts_the_wrap_from_65535_to_0() {
 fn late_packets_from_before_the_wrap_are_counted_not_mistaken_for_a_restart() {
     let mut stats = ReceiveStats::new(1, 8000);
     // 65534 arrives after 0 and 1 (reordered across the wrap); 65535 is a duplicate.
-    let verdicts = feed(&mut stats, Instant::now(), &[65532, 65533, 65535, 0, 1, 65534, 65535, 2]);
+    let verdicts = feed(
+        &mut stats,
+        Instant::now(),
+        &[65532, 65533, 65535, 0, 1, 65534, 65535, 2],
+    );
     assert_eq!(verdicts[5], SequenceVerdict::Valid);
     assert_eq!(verdicts[6], SequenceVerdict::Duplicate);
     assert_eq!(stats.extended_highest_sequence(), 65_536 + 2);
@@ -57,7 +61,9 @@ fn loss_is_counted_exactly_under_reordering_and_duplication() {
     let mut stats = ReceiveStats::new(7, 8000);
     // 1000..1100 sent; 1010, 1020, 1030, 1040, 1050 lost; every 7th swapped with the next;
     // every 11th delivered twice (once at once, once 3 packets later).
-    let mut arrivals: Vec<u16> = (1000..1100).filter(|s| s % 10 != 0 || !(1010..=1050).contains(s)).collect();
+    let mut arrivals: Vec<u16> = (1000..1100)
+        .filter(|s| s % 10 != 0 || !(1010..=1050).contains(s))
+        .collect();
     for i in (0..arrivals.len() - 1).step_by(7).skip(1) {
         arrivals.swap(i, i + 1);
     }
@@ -106,7 +112,11 @@ fn fraction_lost_covers_only_the_last_report_interval() {
 #[test]
 fn a_restarted_source_is_resynchronised_after_two_sequential_packets() {
     let mut stats = ReceiveStats::new(7, 8000);
-    let verdicts = feed(&mut stats, Instant::now(), &[10, 11, 12, 40_000, 40_001, 40_002]);
+    let verdicts = feed(
+        &mut stats,
+        Instant::now(),
+        &[10, 11, 12, 40_000, 40_001, 40_002],
+    );
     assert_eq!(verdicts[3], SequenceVerdict::Jump);
     assert_eq!(verdicts[4], SequenceVerdict::Valid);
     // A.1: counting restarts at the packet that confirmed the restart.
@@ -115,7 +125,10 @@ fn a_restarted_source_is_resynchronised_after_two_sequential_packets() {
     assert_eq!(stats.packets(), 4, "call totals keep what came before");
     // A single wild packet is dropped and does not disturb the count.
     let verdicts = feed(&mut stats, Instant::now(), &[9, 40_003]);
-    assert_eq!(verdicts, vec![SequenceVerdict::Jump, SequenceVerdict::Valid]);
+    assert_eq!(
+        verdicts,
+        vec![SequenceVerdict::Jump, SequenceVerdict::Valid]
+    );
     assert_eq!(stats.cumulative_lost(), 0);
 }
 
@@ -127,14 +140,27 @@ fn jitter_follows_rfc3550_a8_on_a_trace_with_a_known_answer() {
     let mut stats = ReceiveStats::new(3, 8000);
     let count = 60u32;
     for i in 0..count {
-        let late = if i % 2 == 1 { Duration::from_millis(5) } else { Duration::ZERO };
-        stats.on_packet(start + PTIME * i + late, 5000 + i as u16, 90_000 + 160 * i, 160);
+        let late = if i % 2 == 1 {
+            Duration::from_millis(5)
+        } else {
+            Duration::ZERO
+        };
+        stats.on_packet(
+            start + PTIME * i + late,
+            5000 + i as u16,
+            90_000 + 160 * i,
+            160,
+        );
     }
     // The probation packet is not counted; the next sets the baseline; 58 differences follow.
     let n = f64::from(count - 2);
     let expected = 40.0 * (1.0 - (15.0f64 / 16.0).powf(n));
     assert_eq!(stats.jitter(), expected as u32);
-    assert!((stats.jitter_ms() - expected / 8.0).abs() < 1e-9, "{}", stats.jitter_ms());
+    assert!(
+        (stats.jitter_ms() - expected / 8.0).abs() < 1e-9,
+        "{}",
+        stats.jitter_ms()
+    );
     assert!((stats.max_jitter_ms() - stats.jitter_ms()).abs() < 1e-9);
     assert_eq!(stats.report_block(start).jitter, expected as u32);
 }
@@ -177,8 +203,13 @@ fn send_stats_make_sender_info_then_fall_back_to_rr_and_measure_rtt() {
         tx.on_packet_sent(start + PTIME * i, 160 * i, 160);
     }
     // 30 ms after the last packet (timestamp 7840): the SR's RTP timestamp is 7840 + 240.
-    let info = tx.sender_info(start + PTIME * 49 + Duration::from_millis(30), ntp).unwrap();
-    assert_eq!((info.rtp_timestamp, info.packet_count, info.octet_count), (8080, 50, 8000));
+    let info = tx
+        .sender_info(start + PTIME * 49 + Duration::from_millis(30), ntp)
+        .unwrap();
+    assert_eq!(
+        (info.rtp_timestamp, info.packet_count, info.octet_count),
+        (8080, 50, 8000)
+    );
     // Two reports without sending (muted, on hold) turn the SR into an RR.
     assert!(tx.sender_info(start, ntp).is_some());
     assert!(tx.sender_info(start, ntp).is_none());
@@ -193,11 +224,21 @@ fn send_stats_make_sender_info_then_fall_back_to_rr_and_measure_rtt() {
         delay_since_last_sr: 0x0005_4000,
     };
     let arrival = NtpTime(0xb710_8000u64 << 16);
-    assert_eq!(tx.on_report_block(arrival, &about_us), Some(Duration::from_millis(6125)));
+    assert_eq!(
+        tx.on_report_block(arrival, &about_us),
+        Some(Duration::from_millis(6125))
+    );
     assert_eq!(tx.rtt(), Some(Duration::from_millis(6125)));
     assert_eq!(tx.remote_jitter_ms(), 10.0);
-    let other = ReportBlock { ssrc: 0x9999, ..about_us };
-    assert_eq!(tx.on_report_block(arrival, &other), None, "blocks about others are not ours");
+    let other = ReportBlock {
+        ssrc: 0x9999,
+        ..about_us
+    };
+    assert_eq!(
+        tx.on_report_block(arrival, &other),
+        None,
+        "blocks about others are not ours"
+    );
 }
 
 #[test]
@@ -213,7 +254,13 @@ fn call_quality_serialises_like_the_linkus_report() {
     }
     tx.on_report_block(
         NtpTime(0xb710_8000u64 << 16),
-        &ReportBlock { ssrc: 2, cumulative_lost: 3, jitter: 16, last_sr: 0xb710_7000, ..ReportBlock::default() },
+        &ReportBlock {
+            ssrc: 2,
+            cumulative_lost: 3,
+            jitter: 16,
+            last_sr: 0xb710_7000,
+            ..ReportBlock::default()
+        },
     );
     let mut meter = QualityMeter::default();
     let mut report = CallQuality {
@@ -235,14 +282,26 @@ fn call_quality_serialises_like_the_linkus_report() {
     assert_eq!(json["lksAudioTxLost"], "0.010000");
     assert_eq!(json["lksAudioTxAvgjitter"], "2");
     assert_eq!(json["lksAudioRtt"], "62.5"); // 0x1000 / 65536 s
-    // 150 packets × 160 bytes in 3 s = 64 kbit/s of payload.
+                                             // 150 packets × 160 bytes in 3 s = 64 kbit/s of payload.
     assert_eq!(json["lksAudioTxBitrate"], "64.0");
     assert_eq!(json["lksVideoRx"], "0");
     // Every value a string, as in the SDK.
     assert!(json.as_object().unwrap().values().all(|v| v.is_string()));
-    for key in ["lksTimestamp", "lksDate", "extension", "iceResult", "lksNetworkType", "lksDeviceType",
-        "lksDuration", "lksVideoCodec", "lksAudioRxMaxjitter", "lksAudioRxAvgjitter", "lksAudioTxMaxjitter",
-        "lksVideoRxLost", "lksVideoTxAvgjitter"] {
+    for key in [
+        "lksTimestamp",
+        "lksDate",
+        "extension",
+        "iceResult",
+        "lksNetworkType",
+        "lksDeviceType",
+        "lksDuration",
+        "lksVideoCodec",
+        "lksAudioRxMaxjitter",
+        "lksAudioRxAvgjitter",
+        "lksAudioTxMaxjitter",
+        "lksVideoRxLost",
+        "lksVideoTxAvgjitter",
+    ] {
         assert!(json.get(key).is_some(), "missing {key}");
     }
 }
