@@ -61,8 +61,8 @@ fn loss_is_counted_exactly_under_reordering_and_duplication() {
     let mut stats = ReceiveStats::new(7, 8000);
     // 1000..1100 sent; 1010, 1020, 1030, 1040, 1050 lost; every 7th swapped with the next;
     // every 11th delivered twice (once at once, once 3 packets later).
-    let mut arrivals: Vec<u16> = (1000..1100)
-        .filter(|s| s % 10 != 0 || !(1010..=1050).contains(s))
+    let mut arrivals: Vec<u16> = (1000u16..1100)
+        .filter(|s| !s.is_multiple_of(10) || !(1010..=1050).contains(s))
         .collect();
     for i in (0..arrivals.len() - 1).step_by(7).skip(1) {
         arrivals.swap(i, i + 1);

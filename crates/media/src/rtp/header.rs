@@ -82,7 +82,7 @@ impl RtpHeader<'_> {
             return Err(RtpError::TooManyCsrcs(self.csrcs.len()));
         }
         if let Some(ext) = self.extension {
-            if ext.data.len() % 4 != 0 || ext.data.len() / 4 > usize::from(u16::MAX) {
+            if !ext.data.len().is_multiple_of(4) || ext.data.len() / 4 > usize::from(u16::MAX) {
                 return Err(RtpError::BadExtensionLength(ext.data.len()));
             }
         }
