@@ -328,3 +328,23 @@ fn requests_are_refused_with_the_status_rfc_3261_asks_for() {
         );
     }
 }
+
+#[test]
+fn calls_over_websocket_use_the_registered_outbound_contact_and_an_invalid_via_host() {
+    let mut ua = ua(TransportKind::Wss);
+    let now = Instant::now();
+    ua.flow_up(now, addr(LOCAL));
+    let (register, _) = drain(&mut ua);
+    let registered = register[0].contacts().expect("contact")[0].uri.clone();
+    ua.place_call(now, "1001", None).expect("call placed");
+    let (sent, _) = drain(&mut ua);
+    let invite = sent.last().expect("the INVITE");
+    assert_eq!(invite.request_uri(), Some("sip:1001@127.0.0.1"));
+    let contact = invite.contacts().expect("contact")[0].uri.clone();
+    assert_eq!(contact, registered, "the same Contact as the registration");
+    assert!(contact.ends_with(";transport=wss;ob"), "{contact}");
+    let via = invite.top_via().expect("via");
+    assert!(matches!(&via.host, Host::Name(h) if h.ends_with(".invalid")));
+    assert_eq!(via.port, None);
+    assert!(via.params.contains("rport"));
+}

@@ -264,6 +264,21 @@ fn losing_the_flow_ends_the_call_and_nothing_more_is_sent() {
 }
 
 #[test]
+fn session_timers_keep_a_long_call_up_through_both_user_agents() {
+    let mut net = Net::registered();
+    let (a, b) = established(&mut net);
+    net.advance(Duration::from_secs(3 * 1800));
+    assert_eq!(net.alice.ended(a), None);
+    assert_eq!(net.bob.ended(b), None);
+    let refreshes = net.sent(Who::Alice, "UPDATE").len()
+        + net.sent(Who::Bob, "UPDATE").len()
+        + net.sent(Who::Alice, "INVITE").len()
+        + net.sent(Who::Bob, "INVITE").len()
+        - 1;
+    assert!(refreshes >= 5, "refreshed every half interval: {refreshes}");
+}
+
+#[test]
 fn calls_need_the_flow_and_a_callable_target() {
     let mut net = Net::new();
     assert_eq!(
