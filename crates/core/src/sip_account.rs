@@ -11,7 +11,7 @@ use dialtone_sip::message::{Host, Scheme, SipUri};
 use dialtone_sip::registration::{FailureKind, RegistrationConfig, RegistrationEvent};
 use dialtone_sip::transaction::TimerConfig;
 use dialtone_sip::transport::{self, ConnectOptions, TransportError, TransportEvent};
-use dialtone_sip::user_agent::{UaOutput, UserAgent};
+use dialtone_sip::user_agent::{CallEvent, UaOutput, UserAgent};
 use rand::Rng;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -248,6 +248,14 @@ impl Driver {
                         return Some(ended);
                     }
                 }
+                // Calls are not wired into the phone yet: refuse them as before.
+                UaOutput::Call {
+                    call,
+                    event: CallEvent::Incoming { .. },
+                } => {
+                    let _ = self.ua.reject(std::time::Instant::now(), call, 480);
+                }
+                UaOutput::Call { .. } => {}
             }
         }
         None

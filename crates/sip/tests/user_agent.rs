@@ -9,7 +9,7 @@ use dialtone_sip::message::{HeaderName, Host, Scheme, SipMessage, SipUri};
 use dialtone_sip::registration::{RegistrationConfig, RegistrationEvent};
 use dialtone_sip::secret::Secret;
 use dialtone_sip::transaction::TimerConfig;
-use dialtone_sip::user_agent::{UaOutput, UserAgent};
+use dialtone_sip::user_agent::{CallEvent, UaOutput, UserAgent};
 
 const LOCAL: &str = "127.0.0.1:40000";
 const SERVER: &str = "127.0.0.1:5060";
@@ -43,6 +43,7 @@ fn drain(ua: &mut UserAgent) -> (Vec<SipMessage>, Vec<RegistrationEvent>) {
                 sent.push(SipMessage::parse(&bytes).expect("we send valid SIP"))
             }
             UaOutput::Registration(event) => events.push(event),
+            UaOutput::Call { .. } => {}
         }
     }
     (sent, events)
@@ -183,7 +184,7 @@ Max-Forwards: 70\r\n\
 Content-Length: 0\r\n\r\n";
 
 #[test]
-fn answers_options_and_refuses_calls_it_cannot_take() {
+fn answers_options_and_takes_calls_refusing_them_beyond_the_limit() {
     let mut ua = ua(TransportKind::Udp);
     let now = Instant::now();
     ua.flow_up(now, addr(LOCAL));
@@ -200,10 +201,30 @@ fn answers_options_and_refuses_calls_it_cannot_take() {
     let invite = OPTIONS
         .replace("OPTIONS sip", "INVITE sip")
         .replace("7 OPTIONS", "7 INVITE")
-        .replace("z9hG4bKopt1", "z9hG4bKinv1");
+        .replace("z9hG4bKopt1", "z9hG4bKinv1")
+        .replace(
+            "Max-Forwards",
+            "Contact: <sip:ping@127.0.0.1:5060>\r\nMax-Forwards",
+        );
     ua.handle_bytes(now, invite.as_bytes(), addr(SERVER));
+    let mut incoming = vec![];
+    while let Some(output) = ua.poll_output() {
+        if let UaOutput::Call { call, event } = output {
+            incoming.push((call, event));
+        }
+    }
+    assert!(
+        matches!(incoming.as_slice(), [(_, CallEvent::Incoming { .. })]),
+        "the call is offered to the phone: {incoming:?}"
+    );
+    // With the limit reached, the next INVITE is refused with 486 and the phone hears nothing.
+    ua.set_max_calls(1);
+    let second = invite
+        .replace("z9hG4bKinv1", "z9hG4bKinv2")
+        .replace("opt-1@", "opt-2@");
+    ua.handle_bytes(now, second.as_bytes(), addr(SERVER));
     let (sent, _) = drain(&mut ua);
-    assert_eq!(sent.last().and_then(SipMessage::status), Some(480));
+    assert_eq!(sent.last().and_then(SipMessage::status), Some(486));
 }
 
 #[test]
@@ -306,4 +327,24 @@ fn requests_are_refused_with_the_status_rfc_3261_asks_for() {
             "routable back to the sender"
         );
     }
+}
+
+#[test]
+fn calls_over_websocket_use_the_registered_outbound_contact_and_an_invalid_via_host() {
+    let mut ua = ua(TransportKind::Wss);
+    let now = Instant::now();
+    ua.flow_up(now, addr(LOCAL));
+    let (register, _) = drain(&mut ua);
+    let registered = register[0].contacts().expect("contact")[0].uri.clone();
+    ua.place_call(now, "1001", None).expect("call placed");
+    let (sent, _) = drain(&mut ua);
+    let invite = sent.last().expect("the INVITE");
+    assert_eq!(invite.request_uri(), Some("sip:1001@127.0.0.1"));
+    let contact = invite.contacts().expect("contact")[0].uri.clone();
+    assert_eq!(contact, registered, "the same Contact as the registration");
+    assert!(contact.ends_with(";transport=wss;ob"), "{contact}");
+    let via = invite.top_via().expect("via");
+    assert!(matches!(&via.host, Host::Name(h) if h.ends_with(".invalid")));
+    assert_eq!(via.port, None);
+    assert!(via.params.contains("rport"));
 }

@@ -339,6 +339,21 @@ impl InviteSession {
         self.fork_byes.retain(|k| k != key);
     }
 
+    /// The flow under the session is gone (the user agent lost its connection): the session
+    /// ends at once with `reason`, sends nothing (nothing could carry it) and is terminated.
+    /// The transactions it started died with the flow, so none of their keys is kept.
+    pub fn abandon(&mut self, reason: EndReason) {
+        self.invite_key = None;
+        self.cancel_key = None;
+        self.cancel = Cancel::None;
+        self.bye_key = None;
+        self.ours = None;
+        self.server_invite = None;
+        self.fork_byes.clear();
+        self.end(reason);
+        self.state = SessionState::Terminated;
+    }
+
     // ---- shared helpers ----
 
     /// Puts our Via (fresh branch) on top and the User-Agent at the end.
