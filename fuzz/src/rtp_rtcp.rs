@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use dialtone_media::dtmf::{parse_sip_info, DtmfReceiver, TelephoneEvent};
+use dialtone_media::dtmf::{DtmfReceiver, TelephoneEvent};
 use dialtone_media::rtcp::{is_rtcp, CompoundReport, RtcpCompound, RtcpPacket};
 use dialtone_media::rtp::{RtpHeader, RtpPacket};
 use dialtone_media::stats::ReceiveStats;
@@ -31,8 +31,6 @@ pub fn check_rtp_rtcp(data: &[u8]) {
             while receiver.poll_event().is_some() {}
         }
     }
-    let _ = parse_sip_info("application/dtmf-relay", data);
-    let _ = parse_sip_info("application/dtmf", data);
 }
 
 fn check_rtp(packet: &RtpPacket<'_>) {

@@ -5,10 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use dialtone_media::dtmf::{
-    parse_dtmf, parse_dtmf_relay, parse_sip_info, DtmfConfig, DtmfDigit, DtmfError, DtmfEvent,
-    DtmfReceiver, DtmfSender, SipInfoDtmf,
-};
+use dialtone_media::dtmf::{DtmfConfig, DtmfDigit, DtmfError, DtmfEvent, DtmfReceiver, DtmfSender};
 use dialtone_media::rtp::{RtpClock, RtpHeader, RtpPacket};
 use proptest::prelude::*;
 
@@ -262,58 +259,6 @@ fn non_dtmf_events_and_short_payloads_are_not_keys() {
 }
 
 #[test]
-fn sip_info_bodies_give_the_key() {
-    let five = DtmfDigit::from_char('5').unwrap();
-    assert_eq!(
-        parse_sip_info("application/dtmf-relay", b"Signal=5\r\nDuration=160\r\n"),
-        Ok(SipInfoDtmf {
-            digit: five,
-            duration: Some(Duration::from_millis(160))
-        })
-    );
-    assert_eq!(
-        parse_sip_info(
-            "Application/DTMF-Relay; charset=utf-8",
-            b"signal = #\nduration= 250"
-        ),
-        Ok(SipInfoDtmf {
-            digit: DtmfDigit::from_char('#').unwrap(),
-            duration: Some(Duration::from_millis(250))
-        })
-    );
-    assert_eq!(
-        parse_dtmf_relay(b"Signal=11\r\n").unwrap().digit.as_char(),
-        '#'
-    );
-    assert_eq!(
-        parse_dtmf_relay(b"Signal=*").unwrap(),
-        SipInfoDtmf {
-            digit: DtmfDigit::from_char('*').unwrap(),
-            duration: None
-        }
-    );
-    assert_eq!(
-        parse_sip_info("application/dtmf", b" 5\r\n"),
-        Ok(SipInfoDtmf {
-            digit: five,
-            duration: None
-        })
-    );
-    assert_eq!(parse_dtmf(b"d").unwrap().as_char(), 'D');
-    assert_eq!(parse_dtmf_relay(b"Duration=160"), Err(DtmfError::NoSignal));
-    assert_eq!(parse_dtmf_relay(b"Signal=X"), Err(DtmfError::BadDigit('X')));
-    assert_eq!(
-        parse_dtmf_relay(b"Signal=42"),
-        Err(DtmfError::BadDigit('4'))
-    );
-    assert_eq!(parse_dtmf(b""), Err(DtmfError::NoSignal));
-    assert_eq!(
-        parse_sip_info("text/plain", b"5"),
-        Err(DtmfError::NotDtmf("text/plain".into()))
-    );
-}
-
-#[test]
 fn digit_codes_follow_rfc4733_section_3_2() {
     let keys = "0123456789*#ABCD";
     for (code, c) in keys.chars().enumerate() {
@@ -344,12 +289,5 @@ proptest! {
         events.extend(std::iter::from_fn(|| receiver.poll_event()));
         let (begins, ends) = digits(&events);
         prop_assert_eq!(begins, ends);
-    }
-
-    #[test]
-    fn sip_info_parsers_never_panic(body in prop::collection::vec(any::<u8>(), 0..64), ct in "[a-zA-Z/; =-]{0,30}") {
-        let _ = parse_sip_info(&ct, &body);
-        let _ = parse_dtmf_relay(&body);
-        let _ = parse_dtmf(&body);
     }
 }

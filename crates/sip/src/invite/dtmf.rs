@@ -11,6 +11,8 @@ pub(crate) const DTMF: &str = "application/dtmf";
 /// digit we know (the INFO is still answered 200: the type is supported).
 pub(crate) fn parse(content_type: &str, body: &[u8]) -> Option<(char, Option<u32>)> {
     let text = std::str::from_utf8(body).ok()?;
+    // `application/dtmf-relay; charset=utf-8`: parameters do not change the format.
+    let content_type = content_type.split(';').next().unwrap_or_default().trim();
     if content_type.eq_ignore_ascii_case(DTMF) {
         return signal(text.trim()).map(|d| (d, None));
     }
@@ -49,6 +51,18 @@ fn signal(text: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_type_parameters_and_case_are_ignored() {
+        assert_eq!(
+            parse(
+                "Application/DTMF-Relay; charset=utf-8",
+                b"signal = #\nduration= 250"
+            ),
+            Some(('#', Some(250)))
+        );
+        assert_eq!(parse("application/dtmf ;x=y", b" d\r\n"), Some(('D', None)));
+    }
 
     #[test]
     fn dtmf_relay_gives_signal_and_duration() {
