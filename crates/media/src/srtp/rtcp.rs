@@ -85,7 +85,10 @@ impl RtcpSession {
             .filter(|&n| n >= CLEAR_LEN + INDEX_LEN)
             .ok_or(SrtpError::TooShort { len: buf.len() })?;
         let rtcp_len = auth_len - INDEX_LEN;
-        let ssrc = parse_header(&buf[..rtcp_len])?;
+        let ssrc = parse_header(&buf[..rtcp_len]).map_err(|error| match error {
+            SrtpError::TooShort { .. } => SrtpError::TooShort { len: buf.len() },
+            other => other,
+        })?;
         let word = &buf[rtcp_len..auth_len];
         let e_index = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
         let index = u64::from(e_index & MAX_INDEX);
@@ -117,4 +120,42 @@ fn parse_header(packet: &[u8]) -> Result<u32, SrtpError> {
         return Err(SrtpError::BadVersion);
     }
     Ok(u32::from_be_bytes([clear[4], clear[5], clear[6], clear[7]]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::srtp::kdf::Protocol;
+
+    fn session() -> RtcpSession {
+        RtcpSession::new(SessionKeys::derive(&[7; 16], &[9; 14], Protocol::Rtcp))
+    }
+
+    /// RFC 3711 §3.4: with E=0 the compound is sent in the clear but still authenticated.
+    #[test]
+    fn accepts_authenticated_unencrypted_srtcp() {
+        let reference = session();
+        let mut receiver = session();
+        let compound = [0x80, 200, 0, 1, 0xAB, 0xCD, 0xEF, 0x01, 1, 2, 3, 4];
+        let mut packet = compound.to_vec();
+        packet.extend_from_slice(&5u32.to_be_bytes()); // E=0, index 5
+        let tag = reference.auth.tag(&[&packet]);
+        packet.extend_from_slice(&tag[..SRTCP_TAG_LEN]);
+
+        assert_eq!(receiver.unprotect(&mut packet), Ok(compound.len()));
+        assert_eq!(packet[..compound.len()], compound);
+    }
+
+    #[test]
+    fn the_index_stops_before_it_wraps() {
+        let mut sender = session();
+        *sender.next_index.get_or_create(1) = MAX_INDEX;
+        let mut buf = [0u8; 64];
+        buf[..8].copy_from_slice(&[0x80, 200, 0, 1, 0, 0, 0, 1]);
+        assert_eq!(sender.protect(&mut buf, 8), Ok(8 + SRTCP_OVERHEAD));
+        assert_eq!(
+            sender.protect(&mut buf, 8),
+            Err(SrtpError::KeyExhausted { ssrc: 1 })
+        );
+    }
 }

@@ -114,7 +114,10 @@ impl RtpSession {
             .checked_sub(self.tag_len)
             .filter(|&n| n >= FIXED_HEADER_LEN)
             .ok_or(too_short)?;
-        let header = parse_header(&buf[..auth_len])?;
+        let header = parse_header(&buf[..auth_len]).map_err(|error| match error {
+            SrtpError::TooShort { .. } => SrtpError::TooShort { len: buf.len() },
+            other => other,
+        })?;
         let ssrc = header.ssrc;
 
         let index = match self.received.get(ssrc) {
