@@ -13,4 +13,5 @@ pub mod resample;
 pub mod rtcp;
 pub mod rtp;
 pub mod sdp;
+pub mod srtp;
 pub mod stats;
