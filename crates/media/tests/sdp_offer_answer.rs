@@ -359,11 +359,11 @@ fn crypto_choice_skips_suites_we_do_not_have() {
         "v=0\no=- 1 1 IN IP4 10.0.0.9\ns=-\nc=IN IP4 10.0.0.9\nt=0 0\nm=audio 30000 RTP/SAVP 0\n\
 a=crypto:1 AEAD_AES_256_GCM inline:bTXL7yBd8CuzkKvYf4YiGys1bqADzGOi9bTWY0CpbTXL7yBd8Cuz\n\
 a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:AAAA\n\
-a=crypto:3 AES_CM_128_HMAC_SHA1_32 inline:luB2spMshnivHCoUW/6/Bb7ktQddVXdrAIVMJejN|2^31|7:2\n";
+a=crypto:3 AES_CM_128_HMAC_SHA1_32 inline:luB2spMshnivHCoUW/6/Bb7ktQddVXdrAIVMJejN|2^31\n";
     let (sdp, negotiated) = answer(offer, &caps(SrtpPolicy::Optional));
     let srtp = negotiated.srtp.expect("encrypted");
     assert_eq!(srtp.suite, SrtpSuite::AesCm128HmacSha1_32);
-    assert_eq!(srtp.remote_mki.map(|m| (m.value, m.length)), Some((7, 2)));
+    assert_eq!(srtp.remote_mki, None);
     assert_eq!(audio(&sdp).cryptos()[0].tag, 3);
 }
 
@@ -834,4 +834,27 @@ fn a_refused_re_offer_leaves_the_call_as_it_was() {
     );
     assert!(b.create_answer(&g729).is_err());
     assert_eq!(b.negotiated(), Some(&before));
+}
+
+#[test]
+fn crypto_lines_with_an_mki_or_kdr_are_passed_over_for_a_plain_one() {
+    use dialtone_media::sdp::{create_answer, parse, LocalCapabilities, SrtpPolicy};
+    let offer = parse(
+        "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
+         m=audio 4000 RTP/SAVP 0\r\n\
+         a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n\
+         a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz KDR=1\r\n\
+         a=crypto:3 AES_CM_128_HMAC_SHA1_32 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n",
+    )
+    .expect("valid offer");
+    let mut caps = LocalCapabilities::new("192.0.2.2".parse().expect("ip"), 5000);
+    caps.srtp = SrtpPolicy::Mandatory;
+    let (answer, negotiated) = create_answer(&offer, &caps).expect("answerable with tag 3");
+    assert!(
+        answer
+            .to_string()
+            .contains("a=crypto:3 AES_CM_128_HMAC_SHA1_32"),
+        "{answer}"
+    );
+    assert!(negotiated.srtp.expect("srtp").remote_mki.is_none());
 }

@@ -170,7 +170,7 @@ fn choose_crypto(
     let usable = offer
         .media_cryptos(theirs)
         .into_iter()
-        .find(|c| c.suite.is_supported() && c.key().is_some());
+        .find(CryptoAttribute::is_usable);
     if usable.is_some() {
         return Ok(usable);
     }

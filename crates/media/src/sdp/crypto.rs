@@ -237,6 +237,20 @@ impl CryptoAttribute {
         self.keys.first().and_then(KeyParams::key)
     }
 
+    /// Whether Dialtone's SRTP can use this line: a supported suite, one key without an MKI, and
+    /// the default key derivation rate (no `KDR=` session parameter). Lines with an MKI or a KDR
+    /// are legal but rare; answering one would leave every packet failing authentication.
+    pub fn is_usable(&self) -> bool {
+        self.suite.is_supported()
+            && self.key().is_some()
+            && self.keys.len() == 1
+            && self.mki().is_none()
+            && !self
+                .session_params
+                .iter()
+                .any(|p| p.to_ascii_uppercase().starts_with("KDR="))
+    }
+
     /// The first key's MKI, which the SRTP layer must expect in the peer's packets.
     pub fn mki(&self) -> Option<Mki> {
         self.keys.first().and_then(|k| k.mki)

@@ -192,7 +192,9 @@ fn answer_srtp(
             accepted.tag, mine.suite, accepted.suite
         )));
     }
-    let (Some(local_key), Some(remote_key)) = (mine.key(), accepted.key()) else {
+    let (Some(local_key), Some(remote_key), true) =
+        (mine.key(), accepted.key(), accepted.is_usable())
+    else {
         return Err(SdpError::NoCommonCryptoSuite {
             offered: vec![accepted.suite.to_string()],
         });
