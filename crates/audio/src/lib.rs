@@ -32,6 +32,7 @@ mod ring;
 mod ringer;
 mod stream;
 mod tones;
+mod wav;
 
 pub use counters::{AudioCounters, DirectionCounters};
 pub use device_thread::{ActiveDevice, DeviceEvent, SwitchReason};
@@ -41,3 +42,4 @@ pub use resample::Resampler;
 pub use ringer::Ringer;
 pub use stream::{AudioIo, FRAME_SAMPLES, SAMPLE_RATE};
 pub use tones::{DtmfKey, Step, Tone, ToneGenerator, TonePlan};
+pub use wav::{WavError, WavSink, WavSource};
