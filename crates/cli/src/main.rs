@@ -4,6 +4,7 @@
 //! log directory; a one-line human reason goes to stderr when a command fails.
 
 mod account_args;
+mod devices;
 mod logging;
 mod register;
 
@@ -37,6 +38,8 @@ struct Cli {
 enum Command {
     /// Register the account, print events as JSON lines, unregister on exit or Ctrl-C.
     Register(register::RegisterArgs),
+    /// List microphones and speakers (JSON lines: id, name, kind, isDefault); the ids choose devices.
+    Devices,
 }
 
 fn main() -> ExitCode {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Register(args) => register::run(cli.account, args).await,
+            Command::Devices => devices::run(),
         }
     });
     match result {

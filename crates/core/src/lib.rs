@@ -2,6 +2,7 @@
 //! calls, history and credentials. The CLI and the app are two front ends over this one API.
 
 pub mod account;
+pub mod devices;
 pub mod events;
 pub mod profile;
 pub mod result_code;
