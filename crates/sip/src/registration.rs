@@ -127,11 +127,16 @@ pub struct Registration {
     timer: Option<(Instant, Timer)>,
     /// The registrar granted a binding that was not removed since (so unregistering is needed).
     bound: bool,
+    /// Contact rewrites from the registrar's view of our address in this flow (RFC 3581), capped
+    /// so a registrar whose answers flip cannot make us loop.
+    rewrites: u32,
     /// The REGISTER in flight, kept to build its authenticated retry.
     pending: Option<SipMessage>,
     outputs: std::collections::VecDeque<RegistrationOutput>,
 }
 
+/// Contact rewrites allowed per flow (see `rewrites`).
+const MAX_CONTACT_REWRITES: u32 = 2;
 /// How early before expiry a binding is refreshed, at least and at most (seconds).
 const MIN_REFRESH_MARGIN: u32 = 5;
 const MAX_REFRESH_MARGIN: u32 = 60;
@@ -160,6 +165,7 @@ impl Registration {
             failures: 0,
             timer: None,
             bound: false,
+            rewrites: 0,
             pending: None,
             outputs: Default::default(),
         }
@@ -178,6 +184,7 @@ impl Registration {
     /// transport is up, and again after it was lost and came back.
     pub fn register(&mut self, _now: Instant, contact: ContactAddress) {
         self.contact = Some(contact);
+        self.rewrites = 0;
         self.failures = 0;
         self.answered_nonce = None;
         self.send_register(self.expires);
@@ -312,6 +319,19 @@ impl Registration {
         self.answered_nonce = None;
         if let Some(realm) = self.answered_realm.take() {
             self.realm.get_or_insert(realm);
+        }
+        // Behind a NAT the registrar saw another address than the one in our Contact (Via
+        // `received`/`rport`, RFC 3581): register the address it can reach, and drop the other.
+        if let Some(observed) = self.observed_address(response) {
+            if self.contact.as_ref() != Some(&observed) && self.rewrites < MAX_CONTACT_REWRITES {
+                self.rewrites += 1;
+                let unreachable = self.contact_uri_value();
+                self.contact = Some(observed);
+                self.bound = true;
+                self.state = RegistrationState::Registering;
+                self.send_register_replacing(self.expires, Some(unreachable));
+                return;
+            }
         }
         let expires = self.granted_expires(response).unwrap_or(self.expires);
         if expires == 0 {
@@ -488,7 +508,35 @@ impl Registration {
         response.seconds(HeaderName::EXPIRES)
     }
 
+    /// Our address as the registrar saw it, when it says so in our Via (not for WS/WSS, whose
+    /// contacts are `.invalid` and reached over the connection).
+    fn observed_address(&self, response: &SipMessage) -> Option<ContactAddress> {
+        if matches!(
+            self.config.transport,
+            TransportKind::Ws | TransportKind::Wss
+        ) {
+            return None;
+        }
+        let current = self.contact.as_ref()?;
+        let via = response.top_via().ok()?;
+        let received = via.received().and_then(Result::ok);
+        let rport = via.rport().flatten();
+        if received.is_none() && rport.is_none() {
+            return None;
+        }
+        Some(ContactAddress {
+            host: received.map_or_else(|| current.host.clone(), |ip| ip.to_string()),
+            port: rport.unwrap_or(current.port),
+        })
+    }
+
     fn send_register(&mut self, expires: u32) {
+        self.send_register_replacing(expires, None);
+    }
+
+    /// A REGISTER for our contact; `remove` is a previous contact of ours to unbind in the same
+    /// request (`;expires=0`).
+    fn send_register_replacing(&mut self, expires: u32, remove: Option<String>) {
         let mut request = SipMessage::request(Method::Register, self.config.registrar.to_string());
         let mut to = NameAddr::new(&self.config.aor);
         to.display = self.config.display_name.clone();
@@ -514,6 +562,11 @@ impl Registration {
         request
             .headers
             .push(HeaderName::CONTACT, contact.to_string());
+        if let Some(old) = remove {
+            let mut old = NameAddr::new(old);
+            old.params.set("expires", Some("0"));
+            request.headers.push(HeaderName::CONTACT, old.to_string());
+        }
         request
             .headers
             .push(HeaderName::EXPIRES, expires.to_string());

@@ -362,3 +362,49 @@ fn quitting_before_ever_registering_sends_nothing_more() {
     );
     assert_eq!(h.events.last(), Some(&RegistrationEvent::Unregistered));
 }
+
+#[test]
+fn behind_a_nat_the_address_the_registrar_saw_is_registered_instead() {
+    let mut h = Harness::new(None);
+    let mut response = SipMessage::response_to(h.last(), 200, "OK");
+    let via = h
+        .last()
+        .headers
+        .get(HeaderName::VIA)
+        .unwrap_or("SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKx;rport");
+    let via = format!(
+        "{};received=203.0.113.7",
+        via.replace(";rport", ";rport=61000")
+    );
+    response.headers.set(HeaderName::VIA, via.as_str());
+    response.headers.push(HeaderName::EXPIRES, "600");
+    h.reg.handle_response(h.now, &response);
+    h.drain();
+    assert!(h.events.is_empty(), "not registered yet: {:?}", h.events);
+    let contacts: Vec<&str> = h.last().headers.get_all(HeaderName::CONTACT).collect();
+    assert_eq!(contacts.len(), 2, "{contacts:?}");
+    assert!(
+        contacts[0].contains("sip:1000@203.0.113.7:61000"),
+        "{contacts:?}"
+    );
+    assert!(
+        contacts[1].contains("sip:1000@127.0.0.1:40000") && contacts[1].contains("expires=0"),
+        "{contacts:?}"
+    );
+    // The registrar now sees the same address it is told: registered, no further rewrite.
+    let mut response = SipMessage::response_to(h.last(), 200, "OK");
+    response.headers.set(HeaderName::VIA, via.as_str());
+    response.headers.push(
+        HeaderName::CONTACT,
+        "<sip:1000@203.0.113.7:61000>;expires=600",
+    );
+    h.reg.handle_response(h.now, &response);
+    h.drain();
+    assert_eq!(
+        h.events.last(),
+        Some(&RegistrationEvent::Registered {
+            expires: 600,
+            contact: "sip:1000@203.0.113.7:61000".into()
+        })
+    );
+}
