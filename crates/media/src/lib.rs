@@ -7,6 +7,7 @@
 
 pub mod codec;
 pub mod dtmf;
+pub mod engine;
 pub mod jitter;
 pub mod plc;
 pub mod resample;
