@@ -287,7 +287,13 @@ impl MediaStream {
 
     /// A datagram that arrived on `socket` from `from`. Never fails: whatever is wrong with it is
     /// counted in [`MediaStream::counters`] and the datagram dropped.
-    pub fn handle_datagram(&mut self, now: Instant, bytes: &[u8], from: SocketAddr, socket: Socket) {
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        bytes: &[u8],
+        from: SocketAddr,
+        socket: Socket,
+    ) {
         let _ = from;
         let Some(scratch) = self.rx_scratch.get_mut(..bytes.len()) else {
             self.counters.malformed += 1;

@@ -147,17 +147,16 @@ impl ReceivePath {
         let ssrc = packet.ssrc();
         match &self.stats {
             None => events.push_back(MediaEvent::FirstPacket { ssrc }),
-            Some(stats) if stats.ssrc() != ssrc => events.push_back(MediaEvent::RemoteSsrcChanged {
-                old: stats.ssrc(),
-                new: ssrc,
-            }),
+            Some(stats) if stats.ssrc() != ssrc => {
+                events.push_back(MediaEvent::RemoteSsrcChanged {
+                    old: stats.ssrc(),
+                    new: ssrc,
+                })
+            }
             Some(_) => {}
         }
         if self.stats.as_ref().is_none_or(|s| s.ssrc() != ssrc) {
-            let clock = self
-                .codecs
-                .get(&pt)
-                .map_or(8000, |codec| codec.clock_rate);
+            let clock = self.codecs.get(&pt).map_or(8000, |codec| codec.clock_rate);
             self.stats = Some(ReceiveStats::new(ssrc, clock));
         }
         if let Some(stats) = &mut self.stats {
