@@ -4,6 +4,7 @@
 //! log directory; a one-line human reason goes to stderr when a command fails.
 
 mod account_args;
+mod call;
 mod devices;
 mod logging;
 mod register;
@@ -38,6 +39,10 @@ struct Cli {
 enum Command {
     /// Register the account, print events as JSON lines, unregister on exit or Ctrl-C.
     Register(register::RegisterArgs),
+    /// Call a number or SIP address with real audio (devices, or WAV files with --play/--record).
+    Call(call::CallArgs),
+    /// Register and take incoming calls (answered after --answer-after).
+    Listen(call::ListenArgs),
     /// List microphones and speakers (JSON lines: id, name, kind, isDefault); the ids choose devices.
     Devices,
 }
@@ -69,6 +74,8 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Register(args) => register::run(cli.account, args).await,
             Command::Devices => devices::run(),
+            Command::Call(args) => call::call(cli.account, args).await,
+            Command::Listen(args) => call::listen(cli.account, args).await,
         }
     });
     match result {

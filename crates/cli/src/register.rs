@@ -88,7 +88,7 @@ pub async fn run(account: AccountArgs, args: RegisterArgs) -> Result<(), String>
 }
 
 /// Ctrl-C, or (on Unix) SIGTERM as sent by `kill` and service managers: both unregister first.
-async fn interrupted() {
+pub(crate) async fn interrupted() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
@@ -118,7 +118,7 @@ enum Stop {
     Ended,
 }
 
-fn print_event(event: &PhoneEvent) {
+pub(crate) fn print_event(event: &PhoneEvent) {
     match serde_json::to_string(event) {
         Ok(line) => println!("{line}"),
         Err(err) => tracing::error!("cannot serialise event {event:?}: {err}"),

@@ -2,6 +2,8 @@
 //! calls, history and credentials. The CLI and the app are two front ends over this one API.
 
 pub mod account;
+pub mod call_media;
+pub mod calls;
 pub mod devices;
 pub mod events;
 pub mod profile;

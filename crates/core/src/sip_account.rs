@@ -3,7 +3,7 @@
 //! sends what it asks, arms its timer, reconnects when the connection drops, and turns what
 //! happens into [`PhoneEvent`]s.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use dialtone_sip::digest::{Credentials, SecretKind};
@@ -11,19 +11,33 @@ use dialtone_sip::message::{Host, Scheme, SipUri};
 use dialtone_sip::registration::{FailureKind, RegistrationConfig, RegistrationEvent};
 use dialtone_sip::transaction::TimerConfig;
 use dialtone_sip::transport::{self, ConnectOptions, TransportError, TransportEvent};
-use dialtone_sip::user_agent::{CallEvent, UaOutput, UserAgent};
+use dialtone_sip::user_agent::{CallId, UaOutput, UserAgent};
 use rand::Rng;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{info, info_span, warn, Instrument};
 
 use crate::account::SipAccount;
+use crate::call_media::MediaNote;
+use crate::calls::{CallOptions, Calls};
 use crate::events::PhoneEvent;
-use crate::result_code::ResultCode;
+use crate::result_code::{PhoneError, ResultCode};
 
-/// What a front end can ask of a running account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a front end can ask of a running account. Call commands act on the newest call.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountCommand {
+    /// Call a number or SIP address.
+    Call(String),
+    /// Answer the ringing call.
+    Answer,
+    /// Hang up (or cancel, or decline) the call.
+    Hangup,
+    /// Send DTMF digits (RFC 4733).
+    Dtmf(String),
+    /// Hold (`true`) or resume (`false`) with a re-INVITE.
+    Hold(bool),
+    /// Stop (`true`) or restart sending our audio, without renegotiation.
+    Mute(bool),
     /// Unregister, close the transport and end the account task.
     Shutdown,
 }
@@ -46,13 +60,24 @@ impl AccountHandle {
     }
 }
 
-/// Starts the account's task on the current tokio runtime.
+/// Starts an account that only registers: incoming calls are refused with 480.
 pub fn spawn(account: SipAccount) -> AccountHandle {
+    spawn_with(
+        account,
+        CallOptions {
+            refuse_incoming: true,
+            ..CallOptions::default()
+        },
+    )
+}
+
+/// Starts the account's task on the current tokio runtime, handling calls as `calls` says.
+pub fn spawn_with(account: SipAccount, calls: CallOptions) -> AccountHandle {
     let (command_tx, command_rx) = mpsc::channel(8);
     let (event_tx, event_rx) = mpsc::channel(64);
     let span = info_span!("account", account = %account.aor());
     tokio::spawn(
-        Driver::new(account, command_rx, event_tx)
+        Driver::new(account, calls, command_rx, event_tx)
             .run()
             .instrument(span),
     );
@@ -75,6 +100,10 @@ enum Ended {
 struct Driver {
     account: SipAccount,
     ua: UserAgent,
+    calls: Calls,
+    media_notes: mpsc::UnboundedReceiver<(CallId, MediaNote)>,
+    /// Our address on the current flow: media is received there too.
+    local_ip: Option<IpAddr>,
     commands: mpsc::Receiver<AccountCommand>,
     events: mpsc::Sender<PhoneEvent>,
     reconnects: u32,
@@ -88,13 +117,19 @@ const KEEPALIVE: Duration = Duration::from_secs(30);
 impl Driver {
     fn new(
         account: SipAccount,
+        call_options: CallOptions,
         commands: mpsc::Receiver<AccountCommand>,
         events: mpsc::Sender<PhoneEvent>,
     ) -> Driver {
         let ua = UserAgent::new(registration_config(&account), TimerConfig::default());
+        let (notes_tx, media_notes) = mpsc::unbounded_channel();
+        let calls = Calls::new(call_options, account.aor(), notes_tx);
         Driver {
             account,
             ua,
+            calls,
+            media_notes,
+            local_ip: None,
             commands,
             events,
             reconnects: 0,
@@ -131,6 +166,15 @@ impl Driver {
                     Some(AccountCommand::Shutdown) | None => {
                         self.emit(PhoneEvent::Unregistered { aor: self.account.aor() }).await;
                         return;
+                    }
+                    // Anything else needs the server: refuse it now, and try to reconnect at once.
+                    Some(_) => {
+                        self.emit(PhoneEvent::CommandFailed {
+                            code: ResultCode::RegistryFailed.code(),
+                            msg: ResultCode::RegistryFailed.name(),
+                            message: "Not connected to the server; reconnecting.".into(),
+                        })
+                        .await;
                     }
                 },
             }
@@ -196,6 +240,7 @@ impl Driver {
     async fn serve(&mut self, connection: transport::Connection) -> Ended {
         let local = connection.local_addr();
         let (sender, mut incoming) = connection.into_parts();
+        self.local_ip = Some(local.ip());
         self.ua.flow_up(std::time::Instant::now(), local);
         loop {
             if let Some(ended) = self.drain(&sender).await {
@@ -203,7 +248,11 @@ impl Driver {
                 self.drain_events().await;
                 return ended;
             }
-            let wake = self.ua.poll_timeout().map(Instant::from_std);
+            let wake = [self.ua.poll_timeout(), self.calls.next_wake()]
+                .into_iter()
+                .flatten()
+                .min()
+                .map(Instant::from_std);
             tokio::select! {
                 event = incoming.recv() => match event {
                     Some(TransportEvent::Message(bytes, source)) => self.ua.handle_bytes(std::time::Instant::now(), &bytes, source),
@@ -218,11 +267,26 @@ impl Driver {
                         return Ended::Lost("the connection ended".into());
                     }
                 },
-                _ = sleep_until(wake) => self.ua.handle_timeout(std::time::Instant::now()),
+                _ = sleep_until(wake) => {
+                    let now = std::time::Instant::now();
+                    self.ua.handle_timeout(now);
+                    if let Some(ip) = self.local_ip {
+                        let events = self.calls.handle_timeout(&mut self.ua, now, ip);
+                        self.emit_all(events).await;
+                    }
+                }
+                Some((call, note)) = self.media_notes.recv() => {
+                    let events = self.calls.on_media_note(call, note);
+                    self.emit_all(events).await;
+                }
                 command = self.commands.recv(), if !self.shutting_down => match command {
                     Some(AccountCommand::Shutdown) | None => {
                         self.shutting_down = true;
                         self.ua.unregister(std::time::Instant::now());
+                    }
+                    Some(command) => {
+                        let events = self.on_command(command);
+                        self.emit_all(events).await;
                     }
                 },
             }
@@ -248,14 +312,11 @@ impl Driver {
                         return Some(ended);
                     }
                 }
-                // Calls are not wired into the phone yet: refuse them as before.
-                UaOutput::Call {
-                    call,
-                    event: CallEvent::Incoming { .. },
-                } => {
-                    let _ = self.ua.reject(std::time::Instant::now(), call, 480);
+                UaOutput::Call { call, event } => {
+                    let now = std::time::Instant::now();
+                    let events = self.calls.on_call_event(&mut self.ua, now, call, event);
+                    self.emit_all(events).await;
                 }
-                UaOutput::Call { .. } => {}
             }
         }
         None
@@ -264,8 +325,82 @@ impl Driver {
     /// Reports registration events while the flow is going down (no sending any more).
     async fn drain_events(&mut self) {
         while let Some(output) = self.ua.poll_output() {
-            if let UaOutput::Registration(event) = output {
-                let _ = self.on_registration(event).await;
+            match output {
+                UaOutput::Registration(event) => {
+                    let _ = self.on_registration(event).await;
+                }
+                UaOutput::Call { call, event } => {
+                    let now = std::time::Instant::now();
+                    let events = self.calls.on_call_event(&mut self.ua, now, call, event);
+                    self.emit_all(events).await;
+                }
+                UaOutput::Transmit(_) => {}
+            }
+        }
+    }
+
+    /// A call command; what it leads to comes back as events (a refusal as `commandFailed`).
+    fn on_command(&mut self, command: AccountCommand) -> Vec<PhoneEvent> {
+        let now = std::time::Instant::now();
+        let current = self.calls.current();
+        let no_call = || PhoneError::new(ResultCode::NotFoundCallId, "There is no call to act on.");
+        let result = match (command, self.local_ip) {
+            (AccountCommand::Call(target), Some(ip)) => self
+                .calls
+                .place(&mut self.ua, now, ip, &target)
+                .map(|(_, events)| events),
+            (AccountCommand::Call(_), None) => Err(PhoneError::new(
+                ResultCode::RegistryFailed,
+                "Not connected to the server yet; wait for the phone to be registered.",
+            )),
+            (AccountCommand::Answer, Some(ip)) => match current {
+                Some(call) => self.calls.answer(&mut self.ua, now, call, ip),
+                None => Err(no_call()),
+            },
+            (AccountCommand::Hangup, _) => match current {
+                Some(call) => self
+                    .calls
+                    .hangup(&mut self.ua, now, call)
+                    .map(|()| Vec::new()),
+                None => Err(no_call()),
+            },
+            (AccountCommand::Dtmf(digits), _) => match current {
+                Some(call) => self.calls.send_dtmf(call, &digits).map(|()| Vec::new()),
+                None => Err(no_call()),
+            },
+            (AccountCommand::Hold(hold), _) => match current {
+                Some(call) => self
+                    .calls
+                    .set_hold(&mut self.ua, now, call, hold)
+                    .map(|()| Vec::new()),
+                None => Err(no_call()),
+            },
+            (AccountCommand::Mute(muted), _) => match current {
+                Some(call) => self.calls.set_muted(call, muted).map(|()| Vec::new()),
+                None => Err(no_call()),
+            },
+            (AccountCommand::Answer, None) => Err(no_call()),
+            (AccountCommand::Shutdown, _) => Ok(Vec::new()),
+        };
+        result.unwrap_or_else(|err| {
+            warn!(message = %err.message, "command refused");
+            vec![PhoneEvent::CommandFailed {
+                code: err.code,
+                msg: err.msg,
+                message: err.message,
+            }]
+        })
+    }
+
+    /// Queues several events; like [`Driver::emit`], the future borrows nothing from the driver.
+    fn emit_all(
+        &self,
+        events: Vec<PhoneEvent>,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let sender = self.events.clone();
+        async move {
+            for event in events {
+                let _ = sender.send(event).await;
             }
         }
     }
