@@ -89,7 +89,17 @@ fn dialtone_calls_baresip_and_both_hear_each_other() {
     let report: Value = alice
         .wait_event("callReport", WAIT)
         .expect("a quality report every 3 s");
-    assert!(report["report"].is_object(), "{report}");
+    assert_eq!(report["report"]["callId"], report["callId"], "{report}");
+    assert_eq!(report["report"]["extension"], "1001", "{report}");
+    assert_eq!(report["report"]["lksAudioCodec"], "PCMU/8000", "{report}");
+    let received: u64 = report["report"]["lksAudioRx"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default();
+    assert!(
+        received > 50,
+        "packets were received in the first 3 s: {report}"
+    );
     alice.wait_event("ended", WAIT).expect("hangs up after 4 s");
     let status = alice.wait_exit(WAIT).expect("exits");
     assert!(status.success(), "{:?}", event_names(&alice));

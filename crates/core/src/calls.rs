@@ -73,6 +73,8 @@ struct Call {
     offer: Option<Body>,
     answer_at: Option<Instant>,
     confirmed: bool,
+    /// When the call began, Unix milliseconds (the report's `lksTimestamp`).
+    started_unix_ms: u64,
 }
 
 /// Every call of one account.
@@ -125,6 +127,7 @@ impl Calls {
                 offer: None,
                 answer_at: None,
                 confirmed: false,
+                started_unix_ms: unix_ms(),
             },
         );
         let events = vec![
@@ -313,6 +316,7 @@ impl Calls {
                         offer,
                         answer_at: self.options.answer_after.map(|d| now + d),
                         confirmed: false,
+                        started_unix_ms: unix_ms(),
                     },
                 );
                 vec![
@@ -477,10 +481,17 @@ impl Calls {
                 call_id: id,
                 digit: digit.to_string(),
             }],
-            MediaNote::Quality(report) => vec![PhoneEvent::CallReport {
-                call_id: id,
-                report,
-            }],
+            MediaNote::Quality(mut report) => {
+                // What the media thread cannot know: which call, whose, and since when.
+                report.call_id = id.clone();
+                report.extension = self.cname.split('@').next().unwrap_or_default().to_owned();
+                report.lks_timestamp = self.calls.get(&call).map_or(0, |c| c.started_unix_ms);
+                report.ice_result = "local".to_owned();
+                vec![PhoneEvent::CallReport {
+                    call_id: id,
+                    report,
+                }]
+            }
             MediaNote::FirstPacket => Vec::new(),
             MediaNote::Error(message) => vec![PhoneEvent::ClientError {
                 call_id: id,
@@ -586,4 +597,10 @@ fn ua_error(err: UaError) -> PhoneError {
         UaError::FlowDown | UaError::Session(_) => ResultCode::PhoneUnknownError,
     };
     PhoneError::new(code, err.to_string())
+}
+
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
