@@ -264,6 +264,7 @@ fn write_profile(dir: &Path, o: &BaresipOptions, wav: &Path) -> Result<()> {
          module\t\t\tausine.so\n\
          module\t\t\talsa.so\n\
          module\t\t\tsndfile.so\n\
+         module\t\t\tsrtp.so\n\
          module_tmp\t\tuuid.so\n\
          module_tmp\t\taccount.so\n\
          module_app\t\tmenu.so\n\
