@@ -206,6 +206,17 @@ fn dialtone_hold_stops_baresip_audio_until_resume() {
     );
     // baresip answers the sendonly hold with recvonly: Dialtone hears nothing while it holds
     // (answer at ~0 s, hold at 1 s, resume at 3 s) and the tone again after the resume.
+    // And baresip heard nothing from Dialtone while held: no packets were sent for those 2 s,
+    // so the first report (at ~3 s) counts about one second of audio, not three.
+    let report = events_named(&s.alice, "callReport");
+    let sent: u64 = report
+        .first()
+        .and_then(|r| r["report"]["lksAudioTx"].as_str()?.parse().ok())
+        .unwrap_or(u64::MAX);
+    assert!(
+        sent < 100,
+        "Dialtone kept sending while it held the call: {sent} packets in 3 s"
+    );
     let during = segment(&s.heard, 1.5, 2.7, s.dir.path(), "held");
     assert!(
         !tone_present(&during, 440.0).expect("readable"),
@@ -304,4 +315,8 @@ fn interrupting_dialtone_while_ringing_cancels_the_call_at_baresip() {
     s.alice.wait_exit(WAIT).expect("dialtone exits");
     assert!(events_named(&s.alice, "confirmed").is_empty());
     assert!(bob_events(&s.bob, "CALL_ESTABLISHED").is_empty());
+    // The call ends as cancelled (its 487 arrives before unregistering), not as a broken transport.
+    let failed = events_named(&s.alice, "failed");
+    assert_eq!(failed.len(), 1, "{:?}", s.alice.events());
+    assert_eq!(failed[0]["cause"], "Cancelled", "{:?}", failed[0]);
 }

@@ -75,6 +75,10 @@ struct Call {
     confirmed: bool,
     /// When the call began, Unix milliseconds (the report's `lksTimestamp`).
     started_unix_ms: u64,
+    /// We put the call on hold.
+    held: bool,
+    /// The user muted the microphone.
+    user_muted: bool,
 }
 
 /// Every call of one account.
@@ -128,6 +132,8 @@ impl Calls {
                 answer_at: None,
                 confirmed: false,
                 started_unix_ms: unix_ms(),
+                held: false,
+                user_muted: false,
             },
         );
         let events = vec![
@@ -233,24 +239,33 @@ impl Calls {
         call: CallId,
         hold: bool,
     ) -> Result<(), PhoneError> {
-        let sdp = self
-            .calls
-            .get_mut(&call)
-            .and_then(|c| c.sdp.as_mut())
-            .ok_or_else(|| unknown(call))?;
+        let state = self.calls.get_mut(&call).ok_or_else(|| unknown(call))?;
+        let sdp = state.sdp.as_mut().ok_or_else(|| unknown(call))?;
         let offer = if hold { sdp.hold() } else { sdp.resume() };
+        // Whoever we hold hears nothing from us (no microphone, no packets) until we resume.
+        state.held = hold;
+        if let Some(media) = &state.media {
+            media.set_muted(state.held || state.user_muted);
+        }
         ua.reinvite(now, call, Body::sdp(offer.to_bytes()))
             .map_err(ua_error)
     }
 
     pub fn set_muted(&mut self, call: CallId, muted: bool) -> Result<(), PhoneError> {
-        let media = self
-            .calls
-            .get(&call)
-            .and_then(|c| c.media.as_ref())
-            .ok_or_else(|| unknown(call))?;
-        media.set_muted(muted);
+        let state = self.calls.get_mut(&call).ok_or_else(|| unknown(call))?;
+        let media = state.media.as_ref().ok_or_else(|| unknown(call))?;
+        state.user_muted = muted;
+        media.set_muted(state.held || state.user_muted);
         Ok(())
+    }
+
+    /// Every call, for hanging all up.
+    pub fn all(&self) -> Vec<CallId> {
+        self.calls.keys().copied().collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty()
     }
 
     /// When an auto-answer is due.
@@ -317,6 +332,8 @@ impl Calls {
                         answer_at: self.options.answer_after.map(|d| now + d),
                         confirmed: false,
                         started_unix_ms: unix_ms(),
+                        held: false,
+                        user_muted: false,
                     },
                 );
                 vec![

@@ -108,7 +108,12 @@ struct Driver {
     events: mpsc::Sender<PhoneEvent>,
     reconnects: u32,
     shutting_down: bool,
+    /// Shutting down: unregister once the calls have ended, or at this instant at the latest.
+    unregister_at: Option<std::time::Instant>,
 }
+
+/// How long shutting down waits for calls to end (BYE or CANCEL answered) before unregistering.
+const CALLS_END_GRACE: Duration = Duration::from_secs(4);
 
 /// Keep-alive period on connection transports (RFC 5626 suggests 95–120 s for TCP; NAT boxes
 /// and PBXs drop idle connections sooner, so Dialtone uses 30 s like most softphones).
@@ -134,6 +139,7 @@ impl Driver {
             events,
             reconnects: 0,
             shutting_down: false,
+            unregister_at: None,
         }
     }
 
@@ -248,11 +254,23 @@ impl Driver {
                 self.drain_events().await;
                 return ended;
             }
-            let wake = [self.ua.poll_timeout(), self.calls.next_wake()]
-                .into_iter()
-                .flatten()
-                .min()
-                .map(Instant::from_std);
+            if let Some(at) = self.unregister_at {
+                let now = std::time::Instant::now();
+                if self.calls.is_empty() || now >= at {
+                    self.unregister_at = None;
+                    self.ua.unregister(now);
+                    continue;
+                }
+            }
+            let wake = [
+                self.ua.poll_timeout(),
+                self.calls.next_wake(),
+                self.unregister_at,
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(Instant::from_std);
             tokio::select! {
                 event = incoming.recv() => match event {
                     Some(TransportEvent::Message(bytes, source)) => self.ua.handle_bytes(std::time::Instant::now(), &bytes, source),
@@ -281,8 +299,13 @@ impl Driver {
                 }
                 command = self.commands.recv(), if !self.shutting_down => match command {
                     Some(AccountCommand::Shutdown) | None => {
+                        // Calls first (BYE/CANCEL, and their answers), then the registration.
                         self.shutting_down = true;
-                        self.ua.unregister(std::time::Instant::now());
+                        let now = std::time::Instant::now();
+                        for call in self.calls.all() {
+                            let _ = self.calls.hangup(&mut self.ua, now, call);
+                        }
+                        self.unregister_at = Some(now + CALLS_END_GRACE);
                     }
                     Some(command) => {
                         let events = self.on_command(command);
