@@ -196,3 +196,89 @@ fn calling_a_number_nobody_has_fails_with_404() {
     let stderr = std::fs::read_to_string(alice.stderr_path()).expect("stderr");
     assert!(stderr.contains("404"), "{stderr}");
 }
+
+#[test]
+fn dialtone_calls_dialtone_with_opus_and_mandatory_srtp() {
+    let _netns = Netns::enter();
+    let dir = ArtifactDir::new("dialtone_to_dialtone");
+    let _kam = Kamailio::start(&dir.subdir("kamailio"), KamailioOptions::default())
+        .expect("kamailio starts");
+    let (tone_a, tone_b) = (dir.path().join("a440.wav"), dir.path().join("b1000.wav"));
+    write_tone_wav(&tone_a, 440.0, 2.0, 48000).expect("tone");
+    write_tone_wav(&tone_b, 1000.0, 2.0, 48000).expect("tone");
+    let (heard_a, heard_b) = (
+        dir.path().join("a-heard.wav"),
+        dir.path().join("b-heard.wav"),
+    );
+    let s = |p: &std::path::Path| p.display().to_string();
+    let (profile_a, profile_b) = (s(&dir.subdir("profile-a")), s(&dir.subdir("profile-b")));
+    let (ta, tb, ha, hb) = (s(&tone_a), s(&tone_b), s(&heard_a), s(&heard_b));
+    let listen_args = [
+        "--profile",
+        &profile_b,
+        "--user",
+        "1000",
+        "--registrar",
+        "sip:127.0.0.1",
+        "listen",
+        "--calls",
+        "1",
+        "--codec",
+        "opus",
+        "--srtp",
+        "mandatory",
+        "--play",
+        &tb,
+        "--record",
+        &hb,
+    ];
+    let mut bob = DialtoneCli::spawn(
+        &dir.subdir("bob"),
+        &listen_args,
+        &[("DIALTONE_PASSWORD", "pw1000")],
+    )
+    .expect("bob starts");
+    bob.wait_event("registered", WAIT).expect("bob registers");
+    let call_args = [
+        "--profile",
+        &profile_a,
+        "--user",
+        "1001",
+        "--registrar",
+        "sip:127.0.0.1",
+        "call",
+        "1000",
+        "--codec",
+        "opus",
+        "--srtp",
+        "mandatory",
+        "--play",
+        &ta,
+        "--record",
+        &ha,
+        "--hangup-after",
+        "4",
+    ];
+    let mut alice = DialtoneCli::spawn(
+        &dir.subdir("alice"),
+        &call_args,
+        &[("DIALTONE_PASSWORD", "pw1001")],
+    )
+    .expect("alice starts");
+    let report: Value = alice
+        .wait_event("callReport", WAIT)
+        .expect("a quality report");
+    assert_eq!(
+        report["report"]["lksAudioCodec"], "opus/48000/2",
+        "{report}"
+    );
+    alice.wait_event("ended", WAIT).expect("alice hangs up");
+    assert!(alice.wait_exit(WAIT).expect("alice exits").success());
+    bob.wait_event("ended", WAIT).expect("bob sees the end");
+    assert!(bob
+        .wait_exit(WAIT)
+        .expect("bob exits after one call")
+        .success());
+    assert_heard(&heard_a, 1000.0, "alice");
+    assert_heard(&heard_b, 440.0, "bob");
+}
